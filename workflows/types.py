@@ -1,0 +1,73 @@
+"""Inputs, outputs and message payloads of ``OrderWorkflow``: small dataclasses, no Django.
+
+Shared by the workflow (sandboxed), the activities, the client used by views and the tests.
+Changing a field here changes recorded histories: add optional fields only.
+"""
+
+from dataclasses import dataclass, field
+
+WORKFLOW_NAME = "OrderWorkflow"
+QUERY_PROGRESS = "progress"
+UPDATE_CANCEL = "cancel"
+SIGNAL_CARRIER_EVENT = "carrier_event"
+
+# Carrier event statuses accepted by the signal and the webhook.
+CARRIER_IN_TRANSIT = "in_transit"
+CARRIER_DELIVERED = "delivered"
+CARRIER_EXCEPTION = "exception"
+CARRIER_STATUSES = (CARRIER_IN_TRANSIT, CARRIER_DELIVERED, CARRIER_EXCEPTION)
+
+
+def workflow_id_for(order_number: str) -> str:
+    return f"order-{order_number}"
+
+
+@dataclass
+class OrderInput:
+    order_number: str
+
+
+@dataclass
+class OrderResult:
+    order_number: str
+    status: str  # final order status: completed | failed | cancelled
+    failure_reason: str = ""
+
+
+@dataclass
+class StepRecord:
+    step: str
+    status: str  # started | completed | failed | compensated
+    detail: str = ""
+
+
+@dataclass
+class Progress:
+    order_number: str
+    current_step: str
+    status: str
+    steps: list[StepRecord] = field(default_factory=list)
+    failure_reason: str = ""
+    cancel_requested: bool = False
+    delivery_overdue: bool = False
+
+
+@dataclass
+class CancelRequest:
+    actor: str = "customer"
+    reason: str = ""
+
+
+@dataclass
+class CancelResult:
+    cancelled: bool
+    message: str
+
+
+@dataclass
+class CarrierEvent:
+    status: str  # one of CARRIER_STATUSES
+    tracking_number: str = ""
+    event_id: str = ""  # carrier's id for the event: repeated events are ignored
+    note: str = ""
+    actor: str = "carrier"
