@@ -1,0 +1,75 @@
+"""The payment gateway interface. The shop talks to providers only through this."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class CardToken:
+    """What checkout keeps of a card: the provider's token plus display data."""
+
+    token: str
+    brand: str
+    last4: str
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    reference: str
+    status: str  # "succeeded"
+
+
+class PaymentError(Exception):
+    """Base class. ``code`` is stable (declined, insufficient_funds, processing_error...)."""
+
+    code = "payment_error"
+    retryable = False
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class CardInvalid(PaymentError):
+    """The card details were rejected before any charge (bad number, expiry, CVC)."""
+
+    code = "card_invalid"
+
+
+class PaymentDeclined(PaymentError):
+    """A business failure: do not retry (declined, insufficient funds)."""
+
+    code = "card_declined"
+
+
+class TransientPaymentError(PaymentError):
+    """The provider failed to process the call this time: retry with the same key."""
+
+    code = "processing_error"
+    retryable = True
+
+
+class PaymentGateway(ABC):
+    name = "gateway"
+
+    @abstractmethod
+    def tokenize(self, number: str, exp_month: int, exp_year: int, cvc: str) -> CardToken:
+        """Turn card details into a token. Raises ``CardInvalid``."""
+
+    @abstractmethod
+    def charge(
+        self, token: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        """Charge once per idempotency key, whatever the number of calls.
+        Raises ``PaymentDeclined`` or ``TransientPaymentError``."""
+
+    @abstractmethod
+    def refund(
+        self, charge_reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        """Refund once per idempotency key. Raises ``TransientPaymentError``."""
