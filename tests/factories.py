@@ -146,3 +146,11 @@ class OrderEventFactory(factory.django.DjangoModelFactory):
     kind = "placed"
     to_status = "received"
     message = "Order placed."
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in the tables a rejected request must never write to (compare before and after)."""
+    from orders.models import Payment
+
+    models = (Order, OrderLine, OrderEvent, CartItem, Payment)
+    return {model.__name__: model.objects.count() for model in models}
