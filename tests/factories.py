@@ -154,3 +154,29 @@ def row_counts() -> dict[str, int]:
 
     models = (Order, OrderLine, OrderEvent, CartItem, Payment)
     return {model.__name__: model.objects.count() for model in models}
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.Shipment"
+
+    order = factory.SubFactory(OrderFactory, status="shipped")
+    carrier = "Parcelforce"
+    tracking_number = factory.Sequence(lambda n: f"TRK{n:09d}")
+    status = "created"
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.Payment"
+
+    order = factory.SubFactory(OrderFactory, status="paid")
+    kind = "charge"
+    status = "succeeded"
+    amount = factory.LazyAttribute(lambda o: o.order.total)
+    currency = "EUR"
+    idempotency_key = factory.LazyAttribute(lambda o: f"order-{o.order.number}-{o.kind}")
+    gateway = "orders.payments.fake.FakeGateway"
+    gateway_reference = factory.Sequence(lambda n: f"ch_{n:012d}")
+    card_brand = "visa"
+    card_last4 = "4242"
