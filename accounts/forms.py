@@ -1,0 +1,113 @@
+"""Forms of the accounts app: signup, email login, saved addresses, admin user forms.
+
+Django 5.2 renders ``aria-invalid`` and ``aria-describedby`` (help text and errors) for every
+field, so templates only need ``{% include "accounts/_field.html" %}``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import (
+    AdminUserCreationForm,
+    AuthenticationForm,
+    BaseUserCreationForm,
+    UserChangeForm,
+)
+
+from accounts.models import Address, User
+
+EMAIL_TAKEN = "An account with this email address already exists. Log in or reset your password."
+
+
+def _email_widget(autofocus: bool = True) -> forms.EmailInput:
+    attrs = {"autocomplete": "email"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.EmailInput(attrs=attrs)
+
+
+class SignupForm(BaseUserCreationForm):
+    """Email, full name and a password typed twice (Django's password validators apply)."""
+
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+        labels = {"email": "Email address", "full_name": "Full name"}
+        widgets = {
+            "email": _email_widget(),
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].required = True
+        self.fields["password1"].widget.attrs["autocomplete"] = "new-password"
+        self.fields["password2"].widget.attrs["autocomplete"] = "new-password"
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
+        return email
+
+    def clean_full_name(self) -> str:
+        return " ".join(self.cleaned_data["full_name"].split())
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Log in with the email address (case-insensitive, as emails are stored lower-case)."""
+
+    username = forms.EmailField(label="Email address", max_length=254, widget=_email_widget())
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email address and password do not match an account. "
+        "Check both and try again.",
+    }
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+
+class AddressForm(forms.ModelForm):
+    # Declared so a too-long value gets the helpful message below, not "at most 2 characters".
+    country = forms.CharField(
+        label="Country",
+        max_length=60,
+        help_text="Two-letter code, for example DE, GB or US.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "country", "size": 2, "maxlength": 2, "pattern": "[A-Za-z]{2}"}
+        ),
+    )
+
+    class Meta:
+        model = Address
+        fields = ("full_name", "line1", "line2", "city", "postal_code", "country", "phone")
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        }
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise forms.ValidationError(
+                "Enter the two-letter country code, for example DE, GB or US.", code="country"
+            )
+        return country
+
+
+class AdminUserAddForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+
+class AdminUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
