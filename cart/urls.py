@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cart import views
 
 app_name = "cart"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.cart_detail, name="detail"),
+    path("add/", views.cart_add, name="add"),
+    path("update/", views.cart_update, name="update"),
+    path("remove/", views.cart_remove, name="remove"),
+]

@@ -1,0 +1,327 @@
+"""Cart business logic, shared by the pages, the login signal and the REST API.
+
+Every function takes a ``Cart`` (or a user / session), never a request, except ``get_cart`` and
+``cart_count`` which are conveniences for views. Prices always come from the database: nothing
+here accepts a price. Bad input raises ``CartError`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.utils import timezone
+
+from cart.models import Cart, CartItem
+from catalog.models import Product
+
+MIN_QUANTITY = 1
+MAX_QUANTITY = 99
+# Session key holding the anonymous cart's id: it survives the session key rotation at login,
+# so the login signal can still find the cart to merge.
+SESSION_CART_ID = "cart_id"
+_INTEGER_RE = re.compile(r"-?[0-9]+")
+_ID_RE = re.compile(r"[0-9]{1,18}")
+
+
+class CartError(Exception):
+    """Bad cart input. ``code`` is stable (for the API); ``message`` is for people."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --- Parsing ---------------------------------------------------------------------------------
+
+
+def parse_quantity(raw: Any) -> int:
+    """An integer between 1 and 99, from a form value, a JSON value or an int."""
+    if isinstance(raw, bool):
+        raise CartError("Please enter a whole number as the quantity.", "invalid_quantity")
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = str(raw if raw is not None else "").strip()
+        if not _INTEGER_RE.fullmatch(text):
+            raise CartError("Please enter a whole number as the quantity.", "invalid_quantity")
+        digits = text.lstrip("-").lstrip("0") or "0"
+        # Don't parse absurdly long numbers: their size is all that matters.
+        value = int(digits) if len(digits) <= 6 else MAX_QUANTITY + 1
+        if text.startswith("-") and value:
+            value = -value
+    if value < MIN_QUANTITY:
+        raise CartError("The quantity must be at least 1.", "invalid_quantity")
+    if value > MAX_QUANTITY:
+        raise CartError(f"You can order at most {MAX_QUANTITY} of one product.", "invalid_quantity")
+    return value
+
+
+def _parse_product_id(raw: Any) -> int:
+    text = str(raw if raw is not None else "").strip()
+    if isinstance(raw, bool) or not _ID_RE.fullmatch(text):
+        raise CartError("That product does not exist.", "unknown_product")
+    return int(text)
+
+
+def _active_product(product_id: Any) -> Product:
+    pk = _parse_product_id(product_id)
+    product = Product.objects.select_related("stock").filter(pk=pk).first()
+    if product is None:
+        raise CartError("That product does not exist.", "unknown_product")
+    if not product.is_active:
+        raise CartError(f"{product.name} is no longer available.", "unknown_product")
+    return product
+
+
+def _check_stock(product: Product, wanted: int, in_cart: int = 0) -> None:
+    available = product.available_quantity
+    if wanted <= available:
+        return
+    if available <= 0:
+        raise CartError(f"{product.name} is sold out.", "insufficient_stock")
+    message = f"Only {available} left of {product.name}."
+    if in_cart:
+        message += f" You already have {in_cart} in your cart."
+    raise CartError(message, "insufficient_stock")
+
+
+# --- Finding carts ---------------------------------------------------------------------------
+
+
+def cart_for_user(user: Any, create: bool = True) -> Cart | None:
+    if create:
+        cart, _ = Cart.objects.get_or_create(user=user)
+        return cart
+    return Cart.objects.filter(user=user).first()
+
+
+def cart_for_session(session: SessionBase, create: bool = True) -> Cart | None:
+    """The anonymous cart of a session (found by the id kept in the session data)."""
+    cart_id = session.get(SESSION_CART_ID)
+    if cart_id is not None:
+        cart = Cart.objects.filter(pk=cart_id, user__isnull=True).first()
+        if cart is not None or not create:
+            return cart
+    if not create:
+        return None
+    if session.session_key is None:
+        session.save()  # assigns a session key
+    cart, _ = Cart.objects.get_or_create(session_key=session.session_key, user=None)
+    session[SESSION_CART_ID] = cart.pk
+    return cart
+
+
+def get_cart(request: HttpRequest, create: bool = False) -> Cart | None:
+    """The user's cart when logged in, else the session's cart."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return cart_for_user(user, create=create)
+    return cart_for_session(request.session, create=create)
+
+
+def cart_count(request: HttpRequest) -> int:
+    """Units in the cart, for the navigation bar: at most one query."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        items = CartItem.objects.filter(cart__user=user)
+    else:
+        cart_id = request.session.get(SESSION_CART_ID)
+        if cart_id is None:
+            return 0
+        items = CartItem.objects.filter(cart_id=cart_id, cart__user__isnull=True)
+    return items.aggregate(n=Sum("quantity"))["n"] or 0
+
+
+# --- Changing a cart -------------------------------------------------------------------------
+
+
+def add_item(cart: Cart, product_id: Any, quantity: Any) -> CartItem:
+    """Add ``quantity`` units (on top of what is already in the cart)."""
+    quantity = parse_quantity(quantity)
+    product = _active_product(product_id)
+    with transaction.atomic():
+        item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
+        in_cart = item.quantity if item else 0
+        wanted = in_cart + quantity
+        if wanted > MAX_QUANTITY:
+            raise CartError(
+                f"You can order at most {MAX_QUANTITY} of one product "
+                f"(you already have {in_cart} in your cart).",
+                "invalid_quantity",
+            )
+        _check_stock(product, wanted, in_cart)
+        if item is None:
+            item = CartItem.objects.create(cart=cart, product=product, quantity=wanted)
+        else:
+            item.quantity = wanted
+            item.save(update_fields=["quantity"])
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    item.product = product
+    return item
+
+
+def set_quantity(cart: Cart, product_id: Any, quantity: Any) -> CartItem:
+    """Replace the quantity of a product already in the cart."""
+    quantity = parse_quantity(quantity)
+    pk = _parse_product_id(product_id)
+    with transaction.atomic():
+        item = (
+            CartItem.objects.select_for_update(of=("self",))
+            .select_related("product__stock")
+            .filter(cart=cart, product_id=pk)
+            .first()
+        )
+        if item is None:
+            raise CartError("That product is not in your cart.", "not_in_cart")
+        if not item.product.is_active:
+            raise CartError(f"{item.product.name} is no longer available.", "unknown_product")
+        _check_stock(item.product, quantity)
+        item.quantity = quantity
+        item.save(update_fields=["quantity"])
+    return item
+
+
+def remove_item(cart: Cart, product_id: Any) -> None:
+    pk = _parse_product_id(product_id)
+    deleted, _ = CartItem.objects.filter(cart=cart, product_id=pk).delete()
+    if not deleted:
+        raise CartError("That product is not in your cart.", "not_in_cart")
+
+
+def clear(cart: Cart | None) -> None:
+    if cart is not None:
+        CartItem.objects.filter(cart=cart).delete()
+
+
+# --- Reading a cart --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product: Product
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+    available: int  # units in stock right now (0 when inactive)
+    problem: str = ""  # why this line can't be ordered as is ("" when fine)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    lines: list[CartLine] = field(default_factory=list)
+    subtotal: Decimal = Decimal("0.00")
+    item_count: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def problems(self) -> list[str]:
+        return [line.problem for line in self.lines if line.problem]
+
+
+def summarize(cart: Cart | None) -> CartSummary:
+    """Lines with current database prices and stock, in one query."""
+    if cart is None or cart.pk is None:
+        return CartSummary()
+    items = (
+        CartItem.objects.filter(cart=cart)
+        .select_related("product__stock")
+        .order_by("added_at", "pk")
+    )
+    lines: list[CartLine] = []
+    for item in items:
+        product = item.product
+        available = product.available_quantity if product.is_active else 0
+        problem = ""
+        if not product.is_active:
+            problem = f"{product.name} is no longer available."
+        elif available <= 0:
+            problem = f"{product.name} is sold out."
+        elif item.quantity > available:
+            problem = f"Only {available} left of {product.name}."
+        lines.append(
+            CartLine(
+                product=product,
+                quantity=item.quantity,
+                unit_price=product.price,
+                line_total=product.price * item.quantity,
+                available=available,
+                problem=problem,
+            )
+        )
+    return CartSummary(
+        lines=lines,
+        subtotal=sum((line.line_total for line in lines), Decimal("0.00")),
+        item_count=sum(line.quantity for line in lines),
+    )
+
+
+# --- Login merge -----------------------------------------------------------------------------
+
+
+def merge_into_user_cart(session_cart: Cart | None, user: Any) -> list[str]:
+    """Move an anonymous cart into the user's cart: quantities add up, capped by stock (and
+    by the per-product maximum). The anonymous cart is deleted. Returns messages for the
+    shopper (empty when there was nothing to merge)."""
+    if session_cart is None or session_cart.user_id is not None:
+        return []
+    items = list(CartItem.objects.filter(cart=session_cart).select_related("product__stock"))
+    if not items:
+        session_cart.delete()
+        return []
+    messages: list[str] = []
+    added = 0
+    with transaction.atomic():
+        user_cart = cart_for_user(user, create=True)
+        existing = {
+            item.product_id: item
+            for item in CartItem.objects.select_for_update().filter(cart=user_cart)
+        }
+        for item in items:
+            product = item.product
+            if not product.is_active:
+                messages.append(f"{product.name} is no longer available and was not kept.")
+                continue
+            current = existing.get(product.pk)
+            in_cart = current.quantity if current else 0
+            wanted = in_cart + item.quantity
+            cap = min(product.available_quantity, MAX_QUANTITY)
+            target = min(wanted, cap)
+            if target < wanted:
+                if target <= in_cart:
+                    messages.append(
+                        f"{product.name} is sold out."
+                        if cap <= 0
+                        else f"Only {cap} left of {product.name}: your cart keeps {in_cart}."
+                    )
+                else:
+                    messages.append(
+                        f"Only {cap} left of {product.name}: your cart now has {target}."
+                    )
+            if target <= in_cart:
+                continue
+            added += target - in_cart
+            if current is None:
+                CartItem.objects.create(cart=user_cart, product=product, quantity=target)
+            else:
+                current.quantity = target
+                current.save(update_fields=["quantity"])
+        session_cart.delete()
+    if added:
+        noun = "item" if added == 1 else "items"
+        messages.insert(0, f"We added {added} {noun} from your earlier visit to your cart.")
+    return messages

@@ -1,0 +1,75 @@
+"""Cart pages: thin views over ``cart.services``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from cart import services
+from cart.services import CartError
+
+
+def _safe_redirect(request: HttpRequest, *candidates: str | None) -> HttpResponseRedirect:
+    for url in candidates:
+        if url and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return HttpResponseRedirect(url)
+    return HttpResponseRedirect(reverse("cart:detail"))
+
+
+@require_GET
+def cart_detail(request: HttpRequest) -> HttpResponse:
+    summary = services.summarize(services.get_cart(request))
+    return render(request, "cart/detail.html", {"summary": summary})
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    back = request.POST.get("next") or request.headers.get("referer")
+    try:
+        cart = services.get_cart(request, create=True)
+        item = services.add_item(
+            cart, request.POST.get("product_id"), request.POST.get("quantity", "1")
+        )
+    except CartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Added {item.product.name} to your cart (now {item.quantity} in it)."
+        )
+    return _safe_redirect(request, back)
+
+
+@require_POST
+def cart_update(request: HttpRequest) -> HttpResponse:
+    cart = services.get_cart(request)
+    try:
+        if cart is None:
+            raise CartError("That product is not in your cart.", "not_in_cart")
+        item = services.set_quantity(
+            cart, request.POST.get("product_id"), request.POST.get("quantity")
+        )
+    except CartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Updated {item.product.name}: {item.quantity} in your cart.")
+    return HttpResponseRedirect(reverse("cart:detail"))
+
+
+@require_POST
+def cart_remove(request: HttpRequest) -> HttpResponse:
+    cart = services.get_cart(request)
+    try:
+        if cart is None:
+            raise CartError("That product is not in your cart.", "not_in_cart")
+        services.remove_item(cart, request.POST.get("product_id"))
+    except CartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Removed the item from your cart.")
+    return HttpResponseRedirect(reverse("cart:detail"))
