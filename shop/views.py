@@ -1,44 +1,118 @@
 """Project-level views: health check and friendly error pages (never a traceback)."""
 
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+
+logger = logging.getLogger(__name__)
+
+# A load balancer may poll every second from several hosts: Temporal's answer is reused for this
+# long, and a request never waits longer than HEALTHZ_TEMPORAL_WAIT for a fresh one.
+HEALTHZ_TEMPORAL_TTL = 2.0
+HEALTHZ_TEMPORAL_WAIT = 1.5
+
+
+class _TemporalProbe:
+    """Temporal reachability, cached per address for ``ttl`` seconds.
+
+    At most one check per address runs at a time (in a daemon thread, so a hung check can't pin
+    a request thread); callers wait up to ``wait`` seconds for it and report "down" otherwise.
+    """
+
+    def __init__(self, ttl: float, wait: float) -> None:
+        self.ttl = ttl
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._results: dict[str, tuple[float, bool]] = {}
+        self._inflight: dict[str, threading.Event] = {}
+
+    def reachable(self) -> bool:
+        address = f"{settings.TEMPORAL_ADDRESS}/{settings.TEMPORAL_NAMESPACE}"
+        with self._lock:
+            cached = self._results.get(address)
+            if cached is not None and time.monotonic() - cached[0] < self.ttl:
+                return cached[1]
+            done = self._inflight.get(address)
+            if done is None:
+                done = self._inflight[address] = threading.Event()
+                threading.Thread(
+                    target=self._check, args=(address, done), name="healthz-temporal", daemon=True
+                ).start()
+        if not done.wait(self.wait):
+            return False
+        with self._lock:
+            return self._results[address][1]
+
+    def _check(self, address: str, done: threading.Event) -> None:
+        try:
+            from workflows.client import temporal_reachable
+
+            ok = temporal_reachable()
+        except Exception:  # the health check reports, it never raises
+            logger.exception("Temporal health check failed")
+            ok = False
+        with self._lock:
+            self._results[address] = (time.monotonic(), ok)
+            self._inflight.pop(address, None)
+        done.set()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._results.clear()
+
+
+temporal_probe = _TemporalProbe(ttl=HEALTHZ_TEMPORAL_TTL, wait=HEALTHZ_TEMPORAL_WAIT)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _database_ok(), "temporal": _temporal_ok()}
+    """``{"status", "database", "temporal"}``: 200 when both answer, 503 otherwise."""
+    checks = {"database": _database_ok(), "temporal": temporal_probe.reachable()}
     healthy = all(checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "degraded", **{k: "ok" if v else "down" for k, v in checks.items()}},
+    response = JsonResponse(
+        {
+            "status": "ok" if healthy else "degraded",
+            **{name: "ok" if ok else "down" for name, ok in checks.items()},
+        },
         status=200 if healthy else 503,
     )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return True
+            return cursor.fetchone() == (1,)
     except Exception:
+        logger.warning("Database health check failed", exc_info=True)
+        # A broken connection must not be reused by the next request on this thread.
+        connection.close_if_unusable_or_obsolete()
         return False
 
 
-def _temporal_ok() -> bool:
-    try:
-        from workflows.client import temporal_reachable
-
-        return temporal_reachable()
-    except Exception:
-        return False
+# --- Error pages ------------------------------------------------------------------------------
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+    if request.path.startswith(("/api/", "/webhooks/")):
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"code": title.lower().replace(" ", "_"), "detail": message}, status=status)
+        code = title.lower().replace(" ", "_")
+        return JsonResponse({"code": code, "detail": message}, status=status)
     return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
@@ -50,9 +124,31 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return _error(request, 403, "Forbidden", "You are not allowed to do that.")
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A stale form (expired session, cookies blocked): say what to do instead of Django's page."""
+    return _error(
+        request,
+        403,
+        "Forbidden",
+        "Your session expired or cookies are blocked. Go back, reload the page and try again.",
+    )
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 404, "Not found", "We could not find that page.")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500, "Server error", "Something went wrong on our side; please try again.")
+    """Rendered without context processors and without the database: whatever broke the request
+    (often the database) must not break its error page too."""
+    title, message = "Server error", "Something went wrong on our side; please try again."
+    if _wants_json(request):
+        return JsonResponse({"code": "server_error", "detail": message}, status=500)
+    try:
+        html = loader.get_template("error.html").render(
+            {"title": title, "message": message, "cart_count": 0}
+        )
+    except Exception:
+        logger.exception("Rendering the 500 page failed")
+        html = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>"
+    return HttpResponse(html, status=500)
