@@ -1,0 +1,200 @@
+"""What shoppers, staff and the carrier do to an order once it is placed.
+
+Cancel, mark delivered and carrier events all go through the order's workflow (the ``cancel``
+update and the ``carrier_event`` signal), whose activities write the status moves and their
+``OrderEvent``s. The one exception is an order whose workflow was never started (Temporal was
+down at checkout): it is cancelled directly in the database, under the order's row lock.
+Staff actions additionally record a ``staff_action`` event with the staff member's email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from orders.events import IllegalTransition, move, record
+from orders.models import Order, Shipment
+from orders.status import FINAL, OrderStatus
+from workflows.client import TemporalUnavailable, WorkflowNotFound
+from workflows.types import CARRIER_DELIVERED, CARRIER_STATUSES, CarrierEvent
+
+TEMPORAL_DOWN_MESSAGE = "We could not reach the order system; please try again in a minute."
+STAFF_ACTION = "staff_action"
+DELIVERABLE = frozenset({OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened when someone asked for something: shown to them as a message."""
+
+    ok: bool
+    message: str
+
+
+class ShipmentNotFound(LookupError):
+    def __init__(self, tracking_number: str) -> None:
+        super().__init__(f"No shipment has tracking number {tracking_number!r}.")
+        self.tracking_number = tracking_number
+
+
+class InvalidCarrierStatus(ValueError):
+    def __init__(self, status: object) -> None:
+        allowed = ", ".join(CARRIER_STATUSES)
+        super().__init__(f"Unknown carrier status {status!r}; expected one of: {allowed}.")
+        self.status = status
+
+
+class OrderNotActive(Exception):
+    """The order's workflow is gone although the order is not finished (cannot take events)."""
+
+
+def _not_cancellable_message(order: Order) -> str:
+    status = order.get_status_display().lower()
+    return f"Order {order.number} can no longer be cancelled: it is {status}."
+
+
+def _staff_event(order: Order, actor: str, message: str, data: dict | None = None) -> None:
+    record(order, STAFF_ACTION, message, actor=actor, data=data or {})
+
+
+def cancel_order(order: Order, actor: str, reason: str = "", *, staff: bool = False) -> Outcome:
+    """Cancel ``order`` for ``actor`` (an email, or "customer").
+
+    Through the workflow's ``cancel`` update (refund and stock release have run when it
+    returns), or directly in the database if no workflow was ever started. ``staff=True``
+    also records a ``staff_action`` event with ``actor``.
+    """
+    reason = reason.strip()[:500]
+    order.refresh_from_db(fields=["status", "workflow_started_at"])
+    if not order.is_cancellable:
+        outcome = Outcome(False, _not_cancellable_message(order))
+    elif order.workflow_started_at is None:
+        outcome = _cancel_without_workflow(order, actor, reason)
+    else:
+        outcome = _cancel_through_workflow(order, actor, reason)
+    if outcome is None:  # the workflow started meanwhile: ask it
+        outcome = _cancel_through_workflow(order, actor, reason)
+    if staff:
+        verb = "cancelled" if outcome.ok else "cancel refused"
+        _staff_event(order, actor, f"Staff {verb}: {outcome.message}", {"reason": reason})
+    return outcome
+
+
+def _cancel_without_workflow(order: Order, actor: str, reason: str) -> Outcome | None:
+    """Cancel an order nobody has started yet; None if its workflow started meanwhile."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.workflow_started_at is not None:
+            return None
+        try:
+            move(
+                order,
+                OrderStatus.CANCELLED,
+                "cancelled",
+                f"Cancelled before processing started. {reason}".strip(),
+                actor=actor,
+                data={"reason": reason, "workflow": False},
+            )
+        except IllegalTransition as exc:
+            order.status = exc.order.status
+            return Outcome(False, _not_cancellable_message(order))
+    return Outcome(True, f"Order {order.number} is cancelled. Nothing was charged.")
+
+
+def _cancel_through_workflow(order: Order, actor: str, reason: str) -> Outcome:
+    from workflows import client
+
+    try:
+        result = client.cancel_order(order.number, actor=actor, reason=reason)
+    except TemporalUnavailable:
+        return Outcome(False, TEMPORAL_DOWN_MESSAGE)
+    except WorkflowNotFound:
+        return Outcome(False, f"Order {order.number} has no running order process to cancel.")
+    order.refresh_from_db()
+    return Outcome(bool(result.cancelled), result.message)
+
+
+def mark_delivered(order: Order, actor: str) -> Outcome:
+    """Staff confirm delivery: a ``delivered`` carrier event with ``actor``, sent to the
+    workflow (repeating it is harmless: same event id)."""
+    from workflows import client
+
+    order.refresh_from_db(fields=["status"])
+    if order.status not in DELIVERABLE:
+        return Outcome(
+            False,
+            f"Order {order.number} is {order.get_status_display().lower()}; "
+            "only shipped orders can be marked delivered.",
+        )
+    shipment = Shipment.objects.filter(order=order).only("tracking_number").first()
+    tracking_number = shipment.tracking_number if shipment else ""
+    event = CarrierEvent(
+        status=CARRIER_DELIVERED,
+        tracking_number=tracking_number,
+        event_id=f"staff-delivered-{order.number}",
+        note=f"Marked delivered by {actor}",
+        actor=actor,
+    )
+    try:
+        client.signal_carrier_event(order.number, event)
+    except TemporalUnavailable:
+        return Outcome(False, TEMPORAL_DOWN_MESSAGE)
+    except WorkflowNotFound:
+        return Outcome(False, f"Order {order.number} has no running order process.")
+    _staff_event(order, actor, "Staff marked the order delivered.", {"event_id": event.event_id})
+    return Outcome(True, f"Order {order.number}: delivery recorded.")
+
+
+def forward_carrier_event(
+    tracking_number: str,
+    status: str,
+    event_id: str = "",
+    note: str = "",
+    actor: str = "carrier",
+) -> Order:
+    """Send a carrier's event to the order's workflow as a signal.
+
+    Raises ``InvalidCarrierStatus``, ``ShipmentNotFound``, ``OrderNotActive`` or
+    ``TemporalUnavailable``; touches nothing when it raises. Events for a finished order are
+    accepted and ignored (a carrier repeating itself is harmless).
+    """
+    from workflows import client
+
+    if status not in CARRIER_STATUSES:
+        raise InvalidCarrierStatus(status)
+    shipment = (
+        Shipment.objects.select_related("order").filter(tracking_number=tracking_number).first()
+    )
+    if shipment is None:
+        raise ShipmentNotFound(tracking_number)
+    order = shipment.order
+    if order.status in FINAL:
+        return order
+    event = CarrierEvent(
+        status=status, tracking_number=tracking_number, event_id=event_id, note=note, actor=actor
+    )
+    try:
+        client.signal_carrier_event(order.number, event)
+    except WorkflowNotFound as exc:
+        order.refresh_from_db(fields=["status"])
+        if order.status in FINAL:  # finished between our read and the signal
+            return order
+        raise OrderNotActive(f"Order {order.number} has no running order process.") from exc
+    return order
+
+
+def start_missing_workflow(order: Order, actor: str) -> Outcome:
+    """Staff start the workflow of an order the sweeper has not started yet (through
+    checkout's ``start_workflow_for``; a duplicate start is harmless)."""
+    from orders.services.checkout import start_workflow_for
+
+    order.refresh_from_db(fields=["status", "workflow_started_at"])
+    if order.workflow_started_at is not None or order.status != OrderStatus.RECEIVED:
+        return Outcome(False, f"Order {order.number} already has a workflow.")
+    try:
+        start_workflow_for(order)
+    except TemporalUnavailable:
+        return Outcome(False, TEMPORAL_DOWN_MESSAGE)
+    _staff_event(order, actor, "Staff started the order's workflow.")
+    return Outcome(True, f"Order {order.number}: workflow started.")
