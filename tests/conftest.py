@@ -6,8 +6,11 @@ Nothing here mocks Temporal. Tests that run activities in worker threads need
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
@@ -80,3 +83,55 @@ def time_skipping_env(background_loop):
     )
     yield env
     background_loop.run(env.shutdown(), timeout=60)
+
+
+# --- Workers (issue 4): the real OrderWorkflow worker on a real server ------------------------
+
+
+@contextmanager
+def run_order_worker(client, background_loop: BackgroundLoop, task_queue: str, **options):
+    """Run ``workflows.worker.create_worker`` on ``background_loop`` until the block exits,
+    then shut it down (running activities get 5s to finish)."""
+    from workflows.worker import create_worker
+
+    options.setdefault("graceful_shutdown_timeout", timedelta(seconds=5))
+
+    async def _start():
+        worker = create_worker(client, task_queue=task_queue, **options)
+        task = asyncio.ensure_future(worker.run())
+        await asyncio.sleep(0)
+        return worker, task
+
+    worker, task = background_loop.run(_start(), timeout=30)
+
+    async def _stop() -> None:
+        await worker.shutdown()
+        with suppress(Exception):
+            await task
+
+    try:
+        yield worker
+    finally:
+        background_loop.run(_stop(), timeout=60)
+
+
+@pytest.fixture
+def order_worker(temporal, background_loop, settings) -> Iterator:
+    """The order worker on the dev server, on this test's ``settings.TEMPORAL_TASK_QUEUE``.
+    ``order_worker.client`` is a client for the same server. Activities run in threads: use
+    ``@pytest.mark.django_db(transaction=True)``."""
+    from workflows.client import connect
+
+    client = background_loop.run(connect(timeout=10), timeout=30)
+    with run_order_worker(client, background_loop, settings.TEMPORAL_TASK_QUEUE) as worker:
+        yield worker
+
+
+@pytest.fixture
+def time_skipping_worker(time_skipping_env, background_loop, settings) -> Iterator:
+    """The order worker on the time-skipping server (``time_skipping_worker.client`` skips
+    time while a test awaits a workflow result). Updates misbehave there: use the dev server."""
+    with run_order_worker(
+        time_skipping_env.client, background_loop, settings.TEMPORAL_TASK_QUEUE
+    ) as worker:
+        yield worker

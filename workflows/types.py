@@ -71,3 +71,45 @@ class CarrierEvent:
     event_id: str = ""  # carrier's id for the event: repeated events are ignored
     note: str = ""
     actor: str = "carrier"
+
+
+# --- Activity payloads (added for OrderWorkflow; optional fields only from here on) ---------
+
+
+@dataclass
+class ValidationResult:
+    """What ``validate_order`` returns: the order's status plus the settings the workflow
+    needs, passed through history so the workflow stays deterministic."""
+
+    order_number: str
+    status: str
+    delivery_timeout_seconds: float = 14 * 86400.0
+    activity_timeout_seconds: float = 30.0
+    retry_initial_interval_seconds: float = 1.0
+    retry_maximum_interval_seconds: float = 60.0
+
+
+@dataclass
+class ShipmentInfo:
+    carrier: str
+    tracking_number: str
+    status: str = "shipped"
+
+
+# Error types of the non-retryable ApplicationErrors raised by the activities.
+ERROR_INVALID_ORDER = "InvalidOrder"
+ERROR_ORDER_CLOSED = "OrderClosed"
+ERROR_OUT_OF_STOCK = "OutOfStock"
+ERROR_PAYMENT_DECLINED = "PaymentDeclined"
+ERROR_INSUFFICIENT_FUNDS = "InsufficientFunds"
+ERROR_PAYMENT = "PaymentError"
+ERROR_ILLEGAL_TRANSITION = "IllegalTransition"
+BUSINESS_ERROR_TYPES = (
+    ERROR_INVALID_ORDER,
+    ERROR_ORDER_CLOSED,
+    ERROR_OUT_OF_STOCK,
+    ERROR_PAYMENT_DECLINED,
+    ERROR_INSUFFICIENT_FUNDS,
+    ERROR_PAYMENT,
+    ERROR_ILLEGAL_TRANSITION,
+)

@@ -14,8 +14,22 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from orders.payments.base import CardInvalid, CardToken, GatewayResult, PaymentGateway
+from django.db import IntegrityError, transaction
+
+from orders.payments.base import (
+    CardInvalid,
+    CardToken,
+    GatewayResult,
+    PaymentDeclined,
+    PaymentError,
+    PaymentGateway,
+    TransientPaymentError,
+)
+
+if TYPE_CHECKING:
+    from orders.models import GatewayTransaction
 
 TEST_CARDS = {
     "4242424242424242": "success",
@@ -67,10 +81,78 @@ class FakeGateway(PaymentGateway):
         parts = token.split("_")
         return parts[1] if len(parts) >= 3 and parts[0] == "tok" else "success"
 
-    def charge(self, token: str, amount: Decimal, currency: str, idempotency_key: str) -> GatewayResult:
-        raise NotImplementedError  # issue 4
+    # --- charge / refund: the ledger makes a repeated key return the first result -------------
+
+    def charge(
+        self, token: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        behaviour = self.behaviour(token)
+        outcome = {
+            "declined": "declined",
+            "insufficient": "insufficient_funds",
+        }.get(behaviour, "succeeded")
+        row = self._record("charge", token, amount, currency, idempotency_key, outcome)
+        return self._result(row)
 
     def refund(
         self, charge_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> GatewayResult:
-        raise NotImplementedError  # issue 4
+        row = self._record(
+            "refund", charge_reference, amount, currency, idempotency_key, "succeeded"
+        )
+        return self._result(row)
+
+    def _record(
+        self, kind: str, token: str, amount: Decimal, currency: str, key: str, outcome: str
+    ) -> GatewayTransaction:
+        """Find or create the ledger row for ``key`` under a row lock and count this call.
+
+        The transient card fails its first ``TRANSIENT_FAILURES`` calls per key; the counted
+        attempt is committed before the error is raised, so the next retry sees it.
+        """
+        from orders.models import GatewayTransaction
+
+        with transaction.atomic():
+            row = GatewayTransaction.objects.select_for_update().filter(idempotency_key=key).first()
+            if row is None:
+                try:
+                    with transaction.atomic():
+                        row = GatewayTransaction.objects.create(
+                            idempotency_key=key,
+                            kind=kind,
+                            token=token,
+                            amount=amount,
+                            currency=currency,
+                            status="pending",
+                            reference=f"{kind[:2]}_{secrets.token_hex(12)}",
+                            attempts=0,
+                        )
+                except IntegrityError:  # another process created it first: use theirs
+                    row = GatewayTransaction.objects.select_for_update().get(idempotency_key=key)
+            if row.kind != kind or Decimal(row.amount) != Decimal(amount):
+                raise PaymentError(
+                    f"Idempotency key {key} was already used for a different request.",
+                    code="idempotency_mismatch",
+                )
+            row.attempts += 1
+            if row.status == "pending":
+                transient = kind == "charge" and self.behaviour(token) == "transient"
+                if not transient or row.attempts > self.TRANSIENT_FAILURES:
+                    row.status = outcome
+            row.save(update_fields=["attempts", "status"])
+        return row
+
+    TRANSIENT_FAILURES = 2
+
+    @staticmethod
+    def _result(row: GatewayTransaction) -> GatewayResult:
+        if row.status == "succeeded":
+            return GatewayResult(reference=row.reference, status="succeeded")
+        if row.status == "declined":
+            raise PaymentDeclined("The card was declined.", code="card_declined")
+        if row.status == "insufficient_funds":
+            raise PaymentDeclined("The card has insufficient funds.", code="insufficient_funds")
+        raise TransientPaymentError(
+            "The payment provider could not process the request; try again.",
+            code="processing_error",
+        )

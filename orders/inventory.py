@@ -1,0 +1,119 @@
+"""The ONE place stock changes.
+
+Every function locks the order row first, then the ``StockLevel`` rows of its products in
+primary-key order (the same order everywhere, so two orders never deadlock), checks under the
+lock and writes. Each function is idempotent: calling it twice has the effect of calling it once.
+
+- ``reserve(order)``: all-or-nothing; decrements stock and writes one ``Reservation`` per product.
+  Raises ``OutOfStock`` (nothing written) when any product lacks stock.
+- ``release(order)``: reserved -> released, the units go back to stock (failure, cancellation).
+- ``commit(order)``: reserved -> committed, when the parcel leaves (stock stays decremented).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import StockLevel
+from orders.models import Order, OrderLine, Reservation
+
+
+class OutOfStock(Exception):
+    """Not enough stock for some products of the order."""
+
+    def __init__(self, product_names: list[str]) -> None:
+        self.product_names = product_names
+        names = ", ".join(product_names)
+        super().__init__(f"Not enough stock for: {names}.")
+
+
+def _lock_order(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _lock_stock(product_ids: list[int]) -> dict[int, StockLevel]:
+    rows = StockLevel.objects.select_for_update().filter(product_id__in=product_ids).order_by("pk")
+    return {row.product_id: row for row in rows}
+
+
+def _needed(order: Order) -> tuple[dict[int, int], dict[int, str]]:
+    """Units needed per product id, and a display name per product id."""
+    needed: dict[int, int] = defaultdict(int)
+    names: dict[int, str] = {}
+    for line in OrderLine.objects.filter(order=order).order_by("pk"):
+        if line.product_id is None:
+            continue
+        needed[line.product_id] += line.quantity
+        names[line.product_id] = line.name
+    return dict(needed), names
+
+
+def reserve(order: Order) -> list[Reservation]:
+    """Hold stock for every line of ``order``. Returns the reservations (existing ones if the
+    order was already reserved). Raises ``OutOfStock`` with the short products' names."""
+    with transaction.atomic():
+        _lock_order(order)
+        existing = list(Reservation.objects.filter(order=order).order_by("pk"))
+        if existing:
+            return existing
+        needed, names = _needed(order)
+        stock = _lock_stock(sorted(needed))
+        short = [
+            names[pid]
+            for pid in sorted(needed)
+            if pid not in stock or stock[pid].quantity < needed[pid]
+        ]
+        if short:
+            raise OutOfStock(short)
+        for pid in sorted(needed):
+            # Under the row lock: a conditional update can't undercut the check above.
+            StockLevel.objects.filter(pk=stock[pid].pk).update(quantity=F("quantity") - needed[pid])
+        return Reservation.objects.bulk_create(
+            [
+                Reservation(order=order, product_id=pid, quantity=needed[pid])
+                for pid in sorted(needed)
+            ]
+        )
+
+
+def release(order: Order) -> int:
+    """Give back the stock still reserved for ``order``. Returns the number of reservations
+    released (0 when there was nothing to release: idempotent)."""
+    with transaction.atomic():
+        _lock_order(order)
+        held = list(
+            Reservation.objects.select_for_update()
+            .filter(order=order, state=Reservation.State.RESERVED)
+            .order_by("pk")
+        )
+        if not held:
+            return 0
+        stock = _lock_stock(sorted(r.product_id for r in held))
+        for reservation in held:
+            row = stock.get(reservation.product_id)
+            if row is not None:
+                StockLevel.objects.filter(pk=row.pk).update(
+                    quantity=F("quantity") + reservation.quantity
+                )
+            else:  # the stock row vanished: recreate it with the returned units
+                StockLevel.objects.create(
+                    product_id=reservation.product_id, quantity=reservation.quantity
+                )
+        Reservation.objects.filter(pk__in=[r.pk for r in held]).update(
+            state=Reservation.State.RELEASED, updated_at=timezone.now()
+        )
+        return len(held)
+
+
+def commit(order: Order) -> int:
+    """Mark the order's reservations as committed (shipped). Stock is unchanged: it was
+    decremented at reservation. Returns how many were committed now (0 on a repeat)."""
+    with transaction.atomic():
+        _lock_order(order)
+        return Reservation.objects.filter(order=order, state=Reservation.State.RESERVED).update(
+            state=Reservation.State.COMMITTED, updated_at=timezone.now()
+        )
