@@ -23,6 +23,10 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "full_name")
     readonly_fields = ("last_login", "date_joined")
     inlines = [AddressInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # addresses once the user exists
+
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal info", {"fields": ("full_name",)}),

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from catalog import views
 
 app_name = "catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("products/", views.product_list, name="product_list"),
+    path("products/<slug:slug>/", views.product_detail, name="product_detail"),
+]

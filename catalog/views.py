@@ -1,0 +1,56 @@
+"""Storefront pages: home, product listing (filter, search, pagination) and product detail."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from catalog import queries
+from catalog.models import Category, Product
+
+PAGE_SIZE = 12
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "home.html",
+        {
+            "featured": queries.featured_products(),
+            "categories": list(queries.categories_with_counts()),
+        },
+    )
+
+
+def product_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    category_slug = request.GET.get("category", "").strip()
+    categories = list(queries.categories_with_counts())
+    category = None
+    if category_slug:
+        # The sidebar's list usually has it already; an empty category still needs a lookup.
+        category = next((c for c in categories if c.slug == category_slug), None)
+        category = category or get_object_or_404(Category, slug=category_slug)
+    products = queries.product_listing(q=q, category=category)
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Query string for pagination links: everything except the page number.
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "catalog/product_list.html",
+        {
+            "page_obj": page,
+            "products": page.object_list,
+            "q": q,
+            "category": category,
+            "categories": categories,
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    product = get_object_or_404(Product.objects.for_listing(), slug=slug)
+    return render(request, "catalog/product_detail.html", {"product": product})
