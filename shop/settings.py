@@ -163,9 +163,10 @@ SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated call then gets a 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "shop.api_policies.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -175,12 +176,27 @@ REST_FRAMEWORK = {
         "checkout": env.str("THROTTLE_CHECKOUT", default="30/min"),
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
     },
+    "EXCEPTION_HANDLER": "shop.api_errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # JSON bodies only: the schema then promises exactly what the views parse.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Temporal Shop API",
-    "DESCRIPTION": "Catalog, cart, checkout and orders of the shop.",
+    "DESCRIPTION": (
+        "Catalog, cart, checkout and orders of the shop. Errors are JSON "
+        '`{"code": ..., "detail": ..., "errors": {...}}` with a stable `code`. Authenticate with '
+        "a token (`POST /api/auth/token/`, then `Authorization: Token <key>`) or a session "
+        "cookie (send the `X-CSRFToken` header on writes)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,0 +1,142 @@
+"""One error format for the whole API: ``{"code": ..., "detail": ..., "errors": {...}}``.
+
+``code`` is stable (clients switch on it), ``detail`` is a human message, and ``errors`` maps a
+field (dotted for nested fields, ``non_field_errors`` otherwise) to its messages; it is present
+only on validation errors. Views raise ``ApiError`` to map a service exception to a status and
+a code; anything unexpected is logged and becomes a JSON 500, never an HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("shop.api")
+
+NON_FIELD = "non_field_errors"
+
+
+class ApiError(exceptions.APIException):
+    """An error with an explicit status and stable code, e.g. ``ApiError(409, "cancel_refused",
+    "Already shipped.")``."""
+
+    def __init__(self, status_code: int, code: str, detail: str) -> None:
+        self.status_code = status_code
+        super().__init__(detail=detail, code=code)
+
+
+def field_error(field: str, message: str, code: str = "invalid") -> exceptions.ValidationError:
+    """A 400 for one field (``field`` may be ``non_field_errors``)."""
+    return exceptions.ValidationError({field: [exceptions.ErrorDetail(message, code=code)]})
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested validation detail as ``{"a.b": ["message", ...]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = str(key) if not prefix or key == NON_FIELD else f"{prefix}.{key}"
+            for field, messages in flatten_errors(value, name).items():
+                out.setdefault(field, []).extend(messages)
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        for index, item in enumerate(detail):
+            for field, messages in flatten_errors(
+                item, f"{prefix}.{index}" if prefix else str(index)
+            ).items():
+                out.setdefault(field, []).extend(messages)
+    elif isinstance(detail, list):
+        out[prefix or NON_FIELD] = [str(item) for item in detail]
+    else:
+        out[prefix or NON_FIELD] = [str(detail)]
+    return out
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        return "csrf_failed"
+    code = getattr(exc.detail, "code", None)
+    return str(code or exc.default_code)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """``REST_FRAMEWORK["EXCEPTION_HANDLER"]``."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if not isinstance(exc, exceptions.APIException):
+        view = context.get("view")
+        logger.exception("Unhandled error in API view %s", type(view).__name__ if view else "?")
+        set_rollback()
+        return Response(
+            {
+                "code": "server_error",
+                "detail": "Something went wrong on our side; please try again.",
+            },
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    headers: dict[str, str] = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        field, messages = next(iter(errors.items()), (NON_FIELD, ["Invalid input."]))
+        first = messages[0] if messages else "Invalid input."
+        detail = first if field == NON_FIELD else f"{field}: {first}"
+        data: dict[str, Any] = {"code": "invalid", "detail": detail, "errors": errors}
+    else:
+        data = {"code": _code_of(exc), "detail": str(exc.detail)}
+
+    set_rollback()
+    return Response(data, status=exc.status_code, headers=headers)
+
+
+# --- Schema --------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`.")
+    detail = serializers.CharField(help_text="Human-readable message.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors only: field name (dotted when nested) to messages.",
+    )
+
+
+_DESCRIPTIONS = {
+    400: "Invalid input (`code` is `invalid` with field messages in `errors`, or a parse error).",
+    401: "Bad or missing credentials (`authentication_failed`, `not_authenticated`).",
+    403: "Not allowed (`permission_denied`, `csrf_failed`).",
+    404: "Not found, or not yours (`not_found`).",
+    405: "Method not allowed (`method_not_allowed`).",
+    406: "Cannot render the requested media type (`not_acceptable`).",
+    409: "Refused by the business rules; `code` says why.",
+    415: "Unsupported request media type (`unsupported_media_type`).",
+    429: "Too many requests (`throttled`); see the `Retry-After` header.",
+    503: "A system the answer depends on is unreachable; try again shortly.",
+}
+
+# Every endpoint can answer these (bad token, CSRF, Accept header).
+COMMON_ERRORS = (401, 403, 406)
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """``extend_schema(responses=...)`` entries for the given error statuses (plus the common
+    ones), all with the ``ErrorSerializer`` body."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code])
+        for code in sorted({*statuses, *COMMON_ERRORS})
+    }

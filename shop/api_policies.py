@@ -1,0 +1,47 @@
+"""API authentication and throttling policies (referenced from ``REST_FRAMEWORK`` settings).
+
+Kept apart from the views: DRF imports these while ``rest_framework.views`` is loading.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import authentication, throttling
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """Session auth with CSRF enforced for every request that carries a session cookie.
+
+    DRF checks CSRF only for logged-in users; anonymous shoppers also own state in their
+    session (cart, guest orders), so a cross-site request must not be able to change it either.
+    Clients without cookies (token or brand-new anonymous callers) are not affected.
+    """
+
+    def authenticate(self, request: Request):  # type: ignore[override]
+        result = super().authenticate(request)
+        if result is None and settings.SESSION_COOKIE_NAME in request._request.COOKIES:
+            self.enforce_csrf(request)
+        return result
+
+
+class ScopedRateThrottle(throttling.ScopedRateThrottle):
+    """DRF's scoped throttle, reading the rates at request time so a settings change (tests,
+    ``THROTTLE_*`` environment variables) applies without re-importing the class."""
+
+    @property
+    def THROTTLE_RATES(self) -> dict[str, str | None]:  # noqa: N802 - DRF's attribute name
+        return api_settings.DEFAULT_THROTTLE_RATES
+
+
+def _register_schema_extension() -> None:
+    """Describe the session scheme in the OpenAPI schema like DRF's own (cookie + CSRF)."""
+    from drf_spectacular.authentication import SessionScheme
+
+    class CsrfSessionScheme(SessionScheme):
+        target_class = "shop.api_policies.SessionAuthentication"
+        priority = 0
+
+
+_register_schema_extension()
