@@ -1,11 +1,117 @@
-"""Checkout pages (issue 3)."""
+"""Checkout pages: one server-rendered form, then a confirmation only its session can see."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods
+
+from cart.services import CartSummary, get_cart, summarize
+from orders.forms import CheckoutForm, new_checkout_token
+from orders.links import signed_order_path
+from orders.models import Order
+from orders.services.checkout import CheckoutError, place_order
+
+# Order numbers this session placed (newest last): only they open the confirmation page.
+SESSION_PLACED_ORDERS = "placed_orders"
+_REMEMBERED_ORDERS = 20
 
 
+def _shipping_options(summary: CartSummary, selected: str) -> list[dict]:
+    options = []
+    for key, method in settings.SHIPPING_METHODS.items():
+        price = Decimal(str(method["price"]))
+        options.append(
+            {
+                "key": key,
+                "label": method["label"],
+                "price": price,
+                "total": summary.subtotal + price,
+                "selected": key == selected,
+            }
+        )
+    return options
+
+
+def _remember_order(request: HttpRequest, number: str) -> None:
+    placed = [n for n in request.session.get(SESSION_PLACED_ORDERS, []) if n != number]
+    request.session[SESSION_PLACED_ORDERS] = [*placed, number][-_REMEMBERED_ORDERS:]
+
+
+@sensitive_variables("form")
+@sensitive_post_parameters("card_number", "expiry", "cvc")
+@require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Checkout is coming soon.", status=503)
+    user = request.user if request.user.is_authenticated else None
+    cart = get_cart(request)
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = place_order(
+                    cart=cart,
+                    email=data["email"],
+                    shipping_address=form.shipping_address,
+                    shipping_method=data["shipping_method"],
+                    card=form.card,
+                    checkout_token=data["checkout_token"],
+                    user=user,
+                )
+            except CheckoutError as exc:
+                if exc.code == "empty_cart":
+                    messages.error(
+                        request, "Your cart is empty: add something before checking out."
+                    )
+                    return redirect("cart:detail")
+                form.add_error(None, exc.message)
+            else:
+                _remember_order(request, result.order.number)
+                return redirect("orders:checkout_done", number=result.order.number)
+        summary = summarize(cart)
+    else:
+        summary = summarize(cart)
+        if summary.is_empty:
+            messages.info(request, "Your cart is empty: add something before checking out.")
+            return redirect("cart:detail")
+        initial = {"checkout_token": new_checkout_token(), "shipping_method": "standard"}
+        if user is not None:
+            initial["email"] = user.email
+            default = user.addresses.order_by("-is_default", "-created_at").first()
+            if default is not None:
+                initial["saved_address"] = default.pk
+        form = CheckoutForm(initial=initial, user=user)
+
+    token = form["checkout_token"].value() or ""
+    if "checkout_token" in form.errors or not token:
+        token = new_checkout_token()
+    selected = form["shipping_method"].value() or "standard"
+    options = _shipping_options(summary, selected)
+    chosen = next((o for o in options if o["selected"]), options[0])
+    return render(
+        request,
+        "orders/checkout.html",
+        {
+            "form": form,
+            "summary": summary,
+            "shipping_options": options,
+            "chosen": chosen,
+            "currency": settings.SHOP_CURRENCY,
+            "checkout_token": token,
+        },
+    )
 
 
 def checkout_done(request: HttpRequest, number: str) -> HttpResponse:
-    return HttpResponse("Checkout is coming soon.", status=503)
+    if number not in request.session.get(SESSION_PLACED_ORDERS, []):
+        raise Http404("No such order in this session.")
+    order = Order.objects.filter(number=number).prefetch_related("lines").first()
+    if order is None:
+        raise Http404("No such order.")
+    guest_link = signed_order_path(order.number) if order.user_id is None else ""
+    return render(request, "orders/confirmation.html", {"order": order, "guest_link": guest_link})

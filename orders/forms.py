@@ -1,0 +1,182 @@
+"""The checkout form: contact, shipping address (new or saved), shipping method, card.
+
+The card details are turned into a gateway token in ``clean()``; only ``self.card`` (token,
+brand, last four digits) leaves this form. Card inputs never echo their value back.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from accounts.models import Address
+from orders.payments import CardInvalid, CardToken, get_gateway
+from orders.services.checkout import ADDRESS_FIELDS, REQUIRED_ADDRESS_FIELDS
+
+
+class SensitiveInput(forms.PasswordInput):
+    """A text input that never renders the submitted value (card number, CVC)."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, render_value=False)
+
+
+_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+_EXPIRY_RE = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
+_CARD_ERROR_FIELD = {
+    "invalid_number": "card_number",
+    "invalid_expiry": "expiry",
+    "expired_card": "expiry",
+    "invalid_cvc": "cvc",
+}
+
+
+def new_checkout_token() -> str:
+    return uuid.uuid4().hex
+
+
+def shipping_choices() -> list[tuple[str, str]]:
+    return [
+        (key, f"{method['label']} – {Decimal(str(method['price']))} {settings.SHOP_CURRENCY}")
+        for key, method in settings.SHIPPING_METHODS.items()
+    ]
+
+
+class CheckoutForm(forms.Form):
+    email = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    saved_address = forms.ModelChoiceField(
+        queryset=Address.objects.none(),
+        required=False,
+        empty_label="Enter a new address below",
+        label="Ship to a saved address",
+    )
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    line1 = forms.CharField(
+        label="Address line 1",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    line2 = forms.CharField(
+        label="Address line 2",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    city = forms.CharField(
+        label="City",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    postal_code = forms.CharField(
+        label="Postal code",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+    country = forms.CharField(
+        label="Country code",
+        max_length=2,
+        required=False,
+        help_text="Two letters, e.g. DE, GB, US.",
+        widget=forms.TextInput(attrs={"autocomplete": "country", "size": 2}),
+    )
+    phone = forms.CharField(
+        label="Phone (optional)",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel"}),
+    )
+    shipping_method = forms.ChoiceField(
+        label="Shipping method",
+        choices=shipping_choices,
+        widget=forms.RadioSelect,
+        initial="standard",
+    )
+    card_number = forms.CharField(
+        label="Card number",
+        max_length=30,
+        widget=SensitiveInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    expiry = forms.CharField(
+        label="Expiry (MM/YY)",
+        max_length=7,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/YY", "size": 7}),
+    )
+    cvc = forms.CharField(
+        label="Security code (CVC)",
+        max_length=4,
+        widget=SensitiveInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "size": 4}),
+    )
+    checkout_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.card: CardToken | None = None
+        self.shipping_address: dict[str, str] = {}
+        if user is not None and user.is_authenticated:
+            self.fields["saved_address"].queryset = Address.objects.filter(user=user)
+        else:
+            del self.fields["saved_address"]
+
+    def clean_checkout_token(self) -> str:
+        token = self.cleaned_data["checkout_token"].strip().lower()
+        if not _TOKEN_RE.match(token):
+            raise forms.ValidationError("This checkout form expired; please submit it again.")
+        return token
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country and not (len(country) == 2 and country.isalpha()):
+            raise forms.ValidationError("Enter a two-letter country code, e.g. DE.")
+        return country
+
+    def clean_expiry(self) -> tuple[int, int]:
+        match = _EXPIRY_RE.match(self.cleaned_data["expiry"])
+        if not match:
+            raise forms.ValidationError("Enter the expiry as MM/YY.")
+        month, year = int(match.group(1)), int(match.group(2))
+        if year < 100:
+            year += 2000
+        if not 1 <= month <= 12:
+            raise forms.ValidationError("The expiry month must be between 1 and 12.")
+        return month, year
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self._clean_address(cleaned)
+        if not any(name in self.errors for name in ("card_number", "expiry", "cvc")):
+            self._tokenize(cleaned)
+        return cleaned
+
+    def _clean_address(self, cleaned: dict[str, Any]) -> None:
+        saved = cleaned.get("saved_address")
+        if saved is not None:
+            self.shipping_address = saved.as_dict()
+            return
+        for name in REQUIRED_ADDRESS_FIELDS:
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, "This field is required.")
+        self.shipping_address = {name: cleaned.get(name, "") for name in ADDRESS_FIELDS}
+
+    def _tokenize(self, cleaned: dict[str, Any]) -> None:
+        month, year = cleaned["expiry"]
+        try:
+            self.card = get_gateway().tokenize(cleaned["card_number"], month, year, cleaned["cvc"])
+        except CardInvalid as exc:
+            self.add_error(_CARD_ERROR_FIELD.get(exc.code, "card_number"), exc.message)

@@ -1,0 +1,230 @@
+"""Placing an order and starting its workflow.
+
+``place_order`` writes the order in one transaction (prices from the database, never from the
+request), keyed by a checkout token so a repeated submit returns the same order. After commit
+it starts ``OrderWorkflow``; if Temporal is down the order simply waits for
+``start_pending_orders`` (the sweeper run by ``runworker`` and by the management command).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cart.models import Cart, CartItem
+from orders.events import record
+from orders.models import Order, OrderLine
+from orders.payments import CardToken
+from orders.status import OrderStatus
+
+logger = logging.getLogger(__name__)
+
+# No 0/O, 1/I/L, U/V: easy to read out on the phone.
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+NUMBER_LENGTH = 8
+NUMBER_PREFIX = "SH-"
+_NUMBER_ATTEMPTS = 5
+
+ADDRESS_FIELDS = ("full_name", "line1", "line2", "city", "postal_code", "country", "phone")
+REQUIRED_ADDRESS_FIELDS = ("full_name", "line1", "city", "postal_code", "country")
+
+
+class CheckoutError(Exception):
+    """The order can't be placed as asked. ``code`` is stable; ``message`` is for people."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class PlaceOrderResult:
+    order: Order
+    created: bool
+
+
+def new_order_number() -> str:
+    return NUMBER_PREFIX + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+
+
+def shipping_cost(method: str) -> Decimal:
+    try:
+        return Decimal(str(settings.SHIPPING_METHODS[method]["price"]))
+    except KeyError:
+        raise CheckoutError("Please choose a shipping method.", "invalid_shipping_method") from None
+
+
+def _clean_address(address: dict[str, Any]) -> dict[str, str]:
+    cleaned = {key: str(address.get(key) or "").strip() for key in ADDRESS_FIELDS}
+    missing = [key for key in REQUIRED_ADDRESS_FIELDS if not cleaned[key]]
+    if missing:
+        raise CheckoutError(
+            "The shipping address is incomplete: " + ", ".join(missing).replace("_", " ") + ".",
+            "invalid_address",
+        )
+    cleaned["country"] = cleaned["country"].upper()
+    return cleaned
+
+
+def _checked_items(cart: Cart | None) -> list[CartItem]:
+    """The cart's items with current products and stock; raises if something can't be had."""
+    if cart is None:
+        raise CheckoutError("Your cart is empty.", "empty_cart")
+    items = list(CartItem.objects.filter(cart=cart).select_related("product__stock").order_by("pk"))
+    if not items:
+        raise CheckoutError("Your cart is empty.", "empty_cart")
+    problems = []
+    for item in items:
+        product = item.product
+        available = product.available_quantity
+        if not product.is_active:
+            problems.append(f"{product.name} is no longer available.")
+        elif available <= 0:
+            problems.append(f"{product.name} sold out.")
+        elif item.quantity > available:
+            problems.append(f"Only {available} left of {product.name}.")
+    if problems:
+        raise CheckoutError(" ".join(problems) + " Please update your cart.", "insufficient_stock")
+    return items
+
+
+def _existing(checkout_token: str) -> Order | None:
+    return Order.objects.filter(checkout_token=checkout_token).first()
+
+
+def place_order(
+    *,
+    cart: Cart | None,
+    email: str,
+    shipping_address: dict[str, Any],
+    shipping_method: str,
+    card: CardToken,
+    checkout_token: str,
+    user: Any = None,
+) -> PlaceOrderResult:
+    """Create the order from ``cart`` (or return the one already placed with this token)."""
+    checkout_token = (checkout_token or "").strip()
+    if not checkout_token or len(checkout_token) > 64:
+        raise CheckoutError("This checkout form expired; please submit it again.", "invalid_token")
+    existing = _existing(checkout_token)
+    if existing is not None:
+        return PlaceOrderResult(existing, created=False)
+    if not email:
+        raise CheckoutError("Please enter your email address.", "invalid_email")
+    address = _clean_address(shipping_address)
+    shipping = shipping_cost(shipping_method)
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+
+    with transaction.atomic():
+        items = _checked_items(cart)
+        subtotal = sum((item.product.price * item.quantity for item in items), Decimal("0.00"))
+        fields = {
+            "checkout_token": checkout_token,
+            "user": user,
+            "email": email,
+            "status": OrderStatus.RECEIVED,
+            **{f"ship_{key}": value for key, value in address.items()},
+            "shipping_method": shipping_method,
+            "currency": settings.SHOP_CURRENCY,
+            "subtotal": subtotal,
+            "shipping_cost": shipping,
+            "total": subtotal + shipping,
+            "payment_token": card.token,
+            "card_brand": card.brand,
+            "card_last4": card.last4,
+        }
+        order = None
+        for _ in range(_NUMBER_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    order = Order.objects.create(number=new_order_number(), **fields)
+                break
+            except IntegrityError:
+                # Another submit with the same token won the race: that is our order.
+                existing = _existing(checkout_token)
+                if existing is not None:
+                    return PlaceOrderResult(existing, created=False)
+                # Otherwise the number collided: draw another.
+        if order is None:
+            raise CheckoutError(
+                "We could not place your order; please try again.", "number_exhausted"
+            )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                product=item.product,
+                sku=item.product.sku,
+                name=item.product.name,
+                unit_price=item.product.price,
+                quantity=item.quantity,
+            )
+            for item in items
+        )
+        record(
+            order,
+            "placed",
+            f"Order placed: {len(items)} line(s), total {order.total} {order.currency}.",
+            actor="customer",
+            data={"lines": len(items), "total": str(order.total)},
+        )
+        CartItem.objects.filter(cart=cart).delete()
+        transaction.on_commit(lambda: start_workflow_for(order), robust=True)
+    return PlaceOrderResult(order, created=True)
+
+
+def start_workflow_for(order: Order) -> bool:
+    """Start the order's workflow. True when it runs (started now or already before); False
+    when Temporal could not be reached (logged; the sweeper tries again). Never raises."""
+    from workflows.client import TemporalUnavailable, start_order_workflow
+
+    try:
+        started_now = start_order_workflow(order.number)
+    except TemporalUnavailable as exc:
+        logger.warning(
+            "Temporal unavailable, order %s waits for the sweeper: %s", order.number, exc
+        )
+        return False
+    except Exception:
+        logger.exception("Could not start the workflow of order %s", order.number)
+        return False
+    now = timezone.now()
+    workflow_id = order.temporal_workflow_id
+    with transaction.atomic():
+        updated = Order.objects.filter(pk=order.pk, workflow_started_at__isnull=True).update(
+            workflow_id=workflow_id, workflow_started_at=now, updated_at=now
+        )
+        if updated:
+            order.workflow_id = workflow_id
+            order.workflow_started_at = now
+            record(
+                order,
+                "workflow_started",
+                "Order workflow started." if started_now else "Order workflow was already running.",
+                data={"workflow_id": workflow_id, "started_now": started_now},
+            )
+    return True
+
+
+def start_pending_orders(limit: int | None = None) -> int:
+    """Start the workflow of every received order that has none yet, oldest first. Stops at
+    the first failure to reach Temporal. Returns how many were started (or found running)."""
+    pending = Order.objects.filter(
+        workflow_started_at__isnull=True, status=OrderStatus.RECEIVED
+    ).order_by("created_at", "pk")
+    if limit is not None:
+        pending = pending[:limit]
+    started = 0
+    for order in list(pending):
+        if not start_workflow_for(order):
+            break
+        started += 1
+    return started
