@@ -36,14 +36,13 @@ new history after a deliberate change (see that test's docstring).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from workflows.types import (
@@ -125,9 +124,8 @@ class OrderWorkflow:
             return await self._close(compensations, cancelled=True)
         except ActivityError as err:
             return await self._close(compensations, error=err)
-        except asyncio.CancelledError:  # a Temporal cancel request (admin, CLI)
-            if self._cancel is None:
-                self._cancel = CancelRequest(actor="system", reason="Cancelled through Temporal.")
+        except asyncio.CancelledError:  # a Temporal cancel request outside a step
+            self._on_temporal_cancel()
             return await self._close(compensations, cancelled=True)
 
         shipment: ShipmentInfo = await self._step("create_shipment", result_type=ShipmentInfo)
@@ -137,6 +135,14 @@ class OrderWorkflow:
         await self._step("send_delivery_email")
         await self._step("complete_order")
         return await self._finish()
+
+    def _on_temporal_cancel(self) -> None:
+        """A Temporal cancel request (admin, CLI) arrived: treat it like the ``cancel`` update
+        if the order can still be cancelled; after shipment it is only noted."""
+        if self._cancel is None and not self._shipping_started and not self._closing:
+            self._cancel = CancelRequest(actor="system", reason="Cancelled through Temporal.")
+        else:
+            workflow.logger.warning("Cancel request ignored: the order can no longer be cancelled")
 
     def _check_cancel(self) -> None:
         if self._cancel is not None:
@@ -148,22 +154,23 @@ class OrderWorkflow:
         record = StepRecord(step=activity, status="started")
         self._steps.append(record)
         config = self._config
+        activity_run = workflow.execute_activity(
+            activity,
+            args=[self._order_number, *args],
+            result_type=result_type,
+            start_to_close_timeout=timedelta(seconds=config.activity_timeout_seconds),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=config.retry_initial_interval_seconds),
+                backoff_coefficient=2.0,
+                maximum_interval=timedelta(seconds=config.retry_maximum_interval_seconds),
+                non_retryable_error_types=list(BUSINESS_ERROR_TYPES),
+            ),
+        )
         try:
-            result = await workflow.execute_activity(
-                activity,
-                args=[self._order_number, *args],
-                result_type=result_type,
-                start_to_close_timeout=timedelta(seconds=config.activity_timeout_seconds),
-                retry_policy=RetryPolicy(
-                    initial_interval=timedelta(seconds=config.retry_initial_interval_seconds),
-                    backoff_coefficient=2.0,
-                    maximum_interval=timedelta(seconds=config.retry_maximum_interval_seconds),
-                    non_retryable_error_types=list(BUSINESS_ERROR_TYPES),
-                ),
-                # A sync activity can't be interrupted: wait for it to end, so a compensation
-                # never runs beside the step it compensates.
-                cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-            )
+            # A step always runs to its end: a Temporal cancel request is noted and acted on
+            # at the next step boundary (a sync activity can't be interrupted anyway, and a
+            # compensation must never run beside the step it compensates).
+            result = await _shielded(activity_run, on_cancel=self._on_temporal_cancel)
         except ActivityError as err:
             record.status = "failed"
             record.detail = _error_message(err)
@@ -194,6 +201,8 @@ class OrderWorkflow:
                 if remaining is not None and remaining <= timedelta(0):
                     raise TimeoutError()
                 await workflow.wait_condition(lambda: bool(self._carrier_events), timeout=remaining)
+            except asyncio.CancelledError:  # shipped: nothing to undo, keep waiting
+                self._on_temporal_cancel()
             except TimeoutError:
                 self._overdue = True
                 days = self._config.delivery_timeout_seconds / 86400.0
@@ -250,7 +259,7 @@ class OrderWorkflow:
                 cancelled=False, message=f"The order is already {self._status}."
             )
         # Let a pending update handler return before the workflow completes.
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await _shielded(workflow.wait_condition(workflow.all_handlers_finished))
         return OrderResult(
             order_number=self._order_number,
             status=self._status,
@@ -306,13 +315,16 @@ class OrderWorkflow:
             )
 
 
-async def _shielded(awaitable: Awaitable[T]) -> T:
-    """Await ``awaitable`` to the end even if the workflow is cancelled meanwhile."""
+async def _shielded(awaitable: Awaitable[T], on_cancel: Callable[[], None] | None = None) -> T:
+    """Await ``awaitable`` to the end even if the workflow is cancelled meanwhile (calling
+    ``on_cancel`` when that happens)."""
     task = asyncio.ensure_future(awaitable)
     while True:
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
+            if on_cancel is not None:
+                on_cancel()
             if task.done():
                 return task.result()
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
-from orders.models import Payment, Reservation
+import pytest
+from django.core import mail
+
+from orders.models import Payment, Reservation, Shipment
+from tests.workflows.gateways import GatedGateway
 from tests.workflows.helpers import make_order, start, status_of, stock_of, wait_for
 from workflows import client as temporal_client
-from workflows.types import SIGNAL_CARRIER_EVENT, CarrierEvent, OrderResult
+from workflows.types import SIGNAL_CARRIER_EVENT, CancelResult, CarrierEvent, OrderResult
 from workflows.workflow import SHIPPED_REFUSAL
 
 pytestmark = [pytest.mark.temporal, pytest.mark.django_db(transaction=True)]
@@ -39,3 +44,57 @@ def test_cancel_refused_after_shipment(order_worker, background_loop, settings):
         return await handle.result()
 
     assert background_loop.run(deliver(), timeout=20).status == "completed"
+
+
+@pytest.fixture
+def gated_gateway(settings):
+    settings.PAYMENT_GATEWAY = "tests.workflows.gateways.GatedGateway"
+    GatedGateway.reset()
+    yield GatedGateway
+    GatedGateway.release.set()
+
+
+def test_cancel_before_shipment_refunds_and_releases(
+    order_worker, background_loop, settings, gated_gateway
+):
+    # Given an order whose workflow is inside the charge step (the gateway holds the call)
+    order = make_order(quantity=2, stock=5)
+    handle = background_loop.run(
+        start(order_worker.client, order, settings.TEMPORAL_TASK_QUEUE), timeout=10
+    )
+    assert gated_gateway.entered.wait(15)
+    assert stock_of(order) == [3]
+
+    # When the customer cancels (the update waits for the step boundary) and the charge ends
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(
+            temporal_client.cancel_order, order.number, "customer@example.com", "Changed my mind"
+        )
+        wait_for(lambda: temporal_client.query_progress(order.number).cancel_requested)
+        second = temporal_client.cancel_order(order.number, actor="staff@example.com")
+        gated_gateway.release.set()
+        result = first.result(timeout=30)
+
+    # Then the cancel returns after the refund and release, and a second cancel was refused
+    refund = Payment.objects.get(order=order, kind="refund")
+    assert result == CancelResult(
+        cancelled=True, message=f"Order cancelled and refunded (refund {refund.gateway_reference})."
+    )
+    assert second == CancelResult(cancelled=False, message="A cancellation is already in progress.")
+    assert background_loop.run(handle.result(), timeout=20) == OrderResult(
+        order_number=order.number, status="cancelled", failure_reason="Changed my mind"
+    )
+    order.refresh_from_db()
+    assert (order.status, order.failure_reason) == ("cancelled", "Changed my mind")
+    assert order.events.get(kind="cancelled").actor == "customer@example.com"
+    assert list(Payment.objects.filter(order=order).values_list("kind", "status", "amount")) == [
+        ("charge", "succeeded", Decimal("44.88")),
+        ("refund", "succeeded", Decimal("44.88")),
+    ]
+    assert stock_of(order) == [5]
+    assert list(Reservation.objects.filter(order=order).values_list("state", flat=True)) == [
+        "released"
+    ]
+    assert Shipment.objects.filter(order=order).count() == 0
+    assert [m.subject for m in mail.outbox] == [f"Your order {order.number} has been cancelled"]
+    assert "has been refunded" in mail.outbox[0].body

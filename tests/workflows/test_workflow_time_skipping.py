@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 
-from orders.models import EmailNotification, GatewayTransaction, Payment, Reservation
-from tests.workflows.helpers import make_order, start, stock_of
+from orders.models import (
+    EmailNotification,
+    GatewayTransaction,
+    Order,
+    Payment,
+    Reservation,
+    Shipment,
+)
+from tests.workflows.helpers import (
+    DECLINED,
+    INSUFFICIENT,
+    TRANSIENT,
+    make_order,
+    start,
+    status_of,
+    stock_of,
+    wait_for,
+)
 from workflows.types import SIGNAL_CARRIER_EVENT, CarrierEvent, OrderResult
 
 pytestmark = [pytest.mark.temporal, pytest.mark.django_db(transaction=True)]
@@ -59,3 +77,219 @@ def test_happy_path_runs_through_delivery(time_skipping_worker, background_loop,
         GatewayTransaction.objects.filter(idempotency_key=f"order-{order.number}-charge").count()
         == 1
     )
+
+
+def _run_to_end(worker, background_loop, order, settings, *signals: CarrierEvent) -> OrderResult:
+    async def scenario() -> OrderResult:
+        handle = await start(worker.client, order, settings.TEMPORAL_TASK_QUEUE)
+        for event in signals:
+            await handle.signal(SIGNAL_CARRIER_EVENT, event)
+        return await handle.result()
+
+    return background_loop.run(scenario(), timeout=60)
+
+
+def test_declined_card_releases_stock_and_fails_the_order(
+    time_skipping_worker, background_loop, settings
+):
+    # Given an order paid with the declined test card, 3 units of 5 in stock
+    order = make_order(token=DECLINED, quantity=3, stock=5)
+
+    # When the workflow runs
+    result = _run_to_end(time_skipping_worker, background_loop, order, settings)
+
+    # Then the order failed with the decline, stock is back, nothing charged, customer emailed
+    reason = "The payment was declined by the card issuer."
+    assert result == OrderResult(order_number=order.number, status="failed", failure_reason=reason)
+    order.refresh_from_db()
+    assert (order.status, order.failure_reason) == ("failed", reason)
+    assert stock_of(order) == [5]
+    assert list(Reservation.objects.filter(order=order).values_list("state", flat=True)) == [
+        "released"
+    ]
+    assert list(Payment.objects.filter(order=order).values_list("kind", "status")) == [
+        ("charge", "failed")
+    ]
+    assert list(EmailNotification.objects.filter(order=order).values_list("kind", flat=True)) == [
+        "failed"
+    ]
+    assert mail.outbox[0].subject == f"We could not complete your order {order.number}"
+    assert "Your card has not been charged." in mail.outbox[0].body
+    assert order.events.filter(kind="failed").values_list("data", flat=True)[0] == {
+        "code": "PaymentDeclined"
+    }
+
+
+def test_insufficient_funds_fails_with_its_own_type(
+    time_skipping_worker, background_loop, settings
+):
+    # Given an order paid with the insufficient-funds test card
+    order = make_order(token=INSUFFICIENT, quantity=1, stock=2)
+
+    # When the workflow runs
+    result = _run_to_end(time_skipping_worker, background_loop, order, settings)
+
+    # Then it failed for insufficient funds and the stock is back
+    assert result.status == "failed"
+    assert result.failure_reason == "The payment failed: the card has insufficient funds."
+    assert stock_of(order) == [2]
+    assert order.events.get(kind="failed").data == {"code": "InsufficientFunds"}
+
+
+def test_out_of_stock_fails_without_charging(time_skipping_worker, background_loop, settings):
+    # Given an order of 3 units with only 2 in stock
+    order = make_order(quantity=3, stock=2)
+    name = order.lines.get().name
+
+    # When the workflow runs
+    result = _run_to_end(time_skipping_worker, background_loop, order, settings)
+
+    # Then it failed as out of stock, nothing reserved or charged, stock untouched
+    assert result == OrderResult(
+        order_number=order.number, status="failed", failure_reason=f"Not enough stock for: {name}."
+    )
+    assert stock_of(order) == [2]
+    assert Reservation.objects.filter(order=order).count() == 0
+    assert Payment.objects.filter(order=order).count() == 0
+    assert GatewayTransaction.objects.count() == 0
+    assert order.events.get(kind="failed").data == {"code": "OutOfStock"}
+    assert [m.subject for m in mail.outbox] == [f"We could not complete your order {order.number}"]
+
+
+def test_transient_card_recovers_through_retries(time_skipping_worker, background_loop, settings):
+    # Given an order paid with the card that fails twice with a processing error
+    order = make_order(token=TRANSIENT, quantity=1, stock=4)
+
+    # When the workflow runs and the parcel is delivered
+    result = _run_to_end(
+        time_skipping_worker,
+        background_loop,
+        order,
+        settings,
+        CarrierEvent(status="delivered", event_id="d1"),
+    )
+
+    # Then it completed with exactly one successful charge after 3 attempts
+    assert result.status == "completed"
+    ledger = GatewayTransaction.objects.get()
+    assert (ledger.idempotency_key, ledger.status, ledger.attempts) == (
+        f"order-{order.number}-charge",
+        "succeeded",
+        3,
+    )
+    assert list(Payment.objects.filter(order=order).values_list("kind", "status")) == [
+        ("charge", "succeeded")
+    ]
+    assert stock_of(order) == [3]
+
+
+def test_invalid_order_fails_at_validation(time_skipping_worker, background_loop, settings):
+    # Given an order whose total does not add up
+    order = make_order(quantity=1, stock=4)
+    Order.objects.filter(pk=order.pk).update(total=Decimal("1.00"))
+
+    # When the workflow runs
+    result = _run_to_end(time_skipping_worker, background_loop, order, settings)
+
+    # Then it failed at validation; nothing reserved
+    assert result.status == "failed"
+    assert result.failure_reason == "The order's total does not add up."
+    assert Reservation.objects.filter(order=order).count() == 0
+    assert stock_of(order) == [4]
+
+
+def test_delivery_timeout_alerts_staff_once_then_keeps_waiting(
+    time_skipping_worker, time_skipping_env, background_loop, settings
+):
+    # Given a shipped order whose delivery takes longer than the 14-day timeout
+    settings.SHOP_STAFF_EMAILS = ["ops@example.com"]
+    order = make_order(quantity=1, stock=4)
+    handle = background_loop.run(
+        start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE), timeout=10
+    )
+    wait_for(lambda: EmailNotification.objects.filter(order=order, kind="confirmation").exists())
+
+    # When 30 days pass (in milliseconds)
+    started = time.monotonic()
+    background_loop.run(time_skipping_env.sleep(timedelta(days=30)), timeout=30)
+    wait_for(
+        lambda: EmailNotification.objects.filter(
+            order=order, sent_at__isnull=False, kind="overdue_staff"
+        ).exists()
+    )
+    skipped_in = time.monotonic() - started
+
+    # Then one overdue event and one staff email, and the workflow still waits
+    assert order.events.filter(kind="delivery_overdue").count() == 1
+    staff = [m for m in mail.outbox if m.to == ["ops@example.com"]]
+    assert [m.subject for m in staff] == [f"[Staff] Delivery of order {order.number} is overdue"]
+    assert "not been delivered after 14 days" in staff[0].body
+    assert status_of(order) == "shipped"
+    assert skipped_in < 10
+
+    # And a late delivery still completes the order
+    async def deliver() -> OrderResult:
+        await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status="delivered", event_id="d1"))
+        return await handle.result()
+
+    assert background_loop.run(deliver(), timeout=30).status == "completed"
+    assert status_of(order) == "completed"
+    assert order.events.filter(kind="delivery_overdue").count() == 1
+
+
+def test_repeated_carrier_events_are_ignored(time_skipping_worker, background_loop, settings):
+    # Given an order
+    order = make_order(quantity=1, stock=4)
+
+    # When the carrier sends the same in-transit event twice, an exception, then delivered
+    result = _run_to_end(
+        time_skipping_worker,
+        background_loop,
+        order,
+        settings,
+        CarrierEvent(status="in_transit", event_id="t1"),
+        CarrierEvent(status="in_transit", event_id="t1"),
+        CarrierEvent(status="exception", event_id="x1", note="Address unclear"),
+        CarrierEvent(status="exception", event_id="x1", note="Address unclear"),
+        CarrierEvent(status="delivered", event_id="d1"),
+    )
+
+    # Then each event was applied once
+    assert result.status == "completed"
+    kinds = list(
+        order.events.filter(kind__in=["in_transit", "carrier_exception", "delivered"]).values_list(
+            "kind", "message"
+        )
+    )
+    assert kinds == [
+        ("in_transit", "Parcel in transit."),
+        ("carrier_exception", "Address unclear"),
+        ("delivered", "Parcel delivered."),
+    ]
+
+
+def test_temporal_cancel_request_compensates(time_skipping_worker, background_loop, settings):
+    # Given an order whose workflow has just started
+    order = make_order(quantity=2, stock=4)
+
+    # When the workflow is cancelled through Temporal (admin UI, CLI) before it ships
+    async def scenario() -> OrderResult:
+        handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
+        await handle.cancel()
+        return await handle.result()
+
+    result = background_loop.run(scenario(), timeout=60)
+
+    # Then the running step finishes, then the order is cancelled by "system", stock is back,
+    # nothing stays charged, and the customer is told
+    assert result == OrderResult(
+        order_number=order.number, status="cancelled", failure_reason="Cancelled through Temporal."
+    )
+    assert status_of(order) == "cancelled"
+    assert order.events.get(kind="cancelled").actor == "system"
+    assert stock_of(order) == [4]
+    assert Shipment.objects.filter(order=order).count() == 0
+    charged = Payment.objects.filter(order=order, kind="charge", status="succeeded").count()
+    refunded = Payment.objects.filter(order=order, kind="refund", status="succeeded").count()
+    assert charged == refunded
+    assert [m.subject for m in mail.outbox] == [f"Your order {order.number} has been cancelled"]

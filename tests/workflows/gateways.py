@@ -1,0 +1,29 @@
+"""A test payment gateway that holds each charge until the test lets it go, so a test can act
+while the workflow is inside the charge step (the worker runs in the test process)."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+from orders.payments.base import GatewayResult
+from orders.payments.fake import FakeGateway
+
+
+class GatedGateway(FakeGateway):
+    name = "gated-fake"
+    entered = threading.Event()
+    release = threading.Event()
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.entered = threading.Event()
+        cls.release = threading.Event()
+
+    def charge(
+        self, token: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        type(self).entered.set()
+        if not type(self).release.wait(20):
+            raise AssertionError("the test never released the gated charge")
+        return super().charge(token, amount, currency, idempotency_key)
