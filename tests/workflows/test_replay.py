@@ -1,0 +1,171 @@
+"""Recorded ``OrderWorkflow`` histories replay against the current code.
+
+A change to the workflow that would break orders in flight (a new, removed or reordered
+activity or timer without ``workflow.patched()``) fails here with a non-determinism error.
+
+Re-record after a deliberate, patched change (or to add a scenario)::
+
+    RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows/test_replay.py -k record
+
+(happy path, declined card, overdue delivery on the time-skipping server; the cancel update
+on the dev server)
+then commit ``tests/workflows/histories/*.json``. Keep old histories: they are the orders
+that may still be running in production.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory, WorkflowUpdateStage
+from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
+
+from orders.models import EmailNotification
+from tests.workflows.gateways import GatedGateway
+from tests.workflows.helpers import DECLINED, SUCCESS, make_order, start, wait_for
+from workflows.types import (
+    QUERY_PROGRESS,
+    SIGNAL_CARRIER_EVENT,
+    UPDATE_CANCEL,
+    WORKFLOW_NAME,
+    CancelRequest,
+    CancelResult,
+    CarrierEvent,
+    OrderInput,
+    OrderResult,
+    Progress,
+)
+from workflows.worker import WORKFLOWS
+
+HISTORIES = Path(__file__).parent / "histories"
+
+pytestmark = pytest.mark.temporal
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in HISTORIES.glob("*.json")))
+def test_recorded_history_replays(name, background_loop):
+    # Given a history recorded by an earlier version of the workflow
+    history = WorkflowHistory.from_json(f"replay-{name}", (HISTORIES / name).read_text())
+
+    # When it is replayed against the current workflow code
+    result = background_loop.run(Replayer(workflows=WORKFLOWS).replay_workflow(history), timeout=60)
+
+    # Then the replay finds no non-determinism
+    assert result.replay_failure is None
+
+
+def test_happy_path_history_is_committed():
+    # Given / When the histories folder is listed / Then the happy path is there
+    assert (HISTORIES / "happy_path.json").exists()
+
+
+@workflow.defn(name=WORKFLOW_NAME, sandboxed=False)
+class ReorderedOrderWorkflow:
+    """A careless change: charges before reserving stock."""
+
+    @workflow.run
+    async def run(self, input: OrderInput) -> OrderResult:
+        for name in ("validate_order", "charge_payment", "reserve_inventory"):
+            await workflow.execute_activity(
+                name, input.order_number, start_to_close_timeout=timedelta(seconds=30)
+            )
+        return OrderResult(order_number=input.order_number, status="completed")
+
+
+def test_an_unpatched_change_fails_the_replay(background_loop):
+    # Given the recorded happy path
+    history = WorkflowHistory.from_json("replay-happy", (HISTORIES / "happy_path.json").read_text())
+
+    # When it is replayed against a workflow whose steps were reordered without a patch
+    replayer = Replayer(workflows=[ReorderedOrderWorkflow])
+
+    # Then the replay fails with a non-determinism error
+    with pytest.raises(NondeterminismError):
+        background_loop.run(replayer.replay_workflow(history), timeout=60)
+
+
+recording = pytest.mark.skipif(
+    not os.environ.get("RECORD_HISTORIES"), reason="set RECORD_HISTORIES=1 to re-record"
+)
+
+
+async def _finish_and_fetch(handle, expected_status: str) -> str:
+    result = await handle.result()
+    assert result.status == expected_status
+    progress = await handle.query(QUERY_PROGRESS, result_type=Progress)
+    assert progress.status == expected_status
+    return (await handle.fetch_history()).to_json()
+
+
+@recording
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("name", "token", "expected"),
+    [("happy_path", SUCCESS, "completed"), ("declined", DECLINED, "failed")],
+)
+def test_record_history(name, token, expected, time_skipping_worker, background_loop, settings):
+    # Given an order
+    order = make_order(token=token, quantity=2, stock=10)
+
+    # When it runs to its end (through delivery when it gets there)
+    async def scenario() -> str:
+        handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
+        for status, event_id in (("in_transit", "t1"), ("delivered", "d1")):
+            await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status, event_id=event_id))
+        return await _finish_and_fetch(handle, expected)
+
+    # Then its history is written for the replay test
+    (HISTORIES / f"{name}.json").write_text(background_loop.run(scenario(), timeout=60))
+
+
+@recording
+@pytest.mark.django_db(transaction=True)
+def test_record_overdue_history(time_skipping_worker, time_skipping_env, background_loop, settings):
+    # Given a shipped order
+    order = make_order(quantity=1, stock=10)
+    handle = background_loop.run(
+        start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE), timeout=10
+    )
+    wait_for(lambda: EmailNotification.objects.filter(order=order, kind="confirmation").exists())
+
+    # When delivery is overdue, then delivered
+    async def scenario() -> str:
+        await time_skipping_env.sleep(timedelta(days=15))
+        await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent("delivered", event_id="d1"))
+        return await _finish_and_fetch(handle, "completed")
+
+    # Then its history is written for the replay test
+    (HISTORIES / "overdue.json").write_text(background_loop.run(scenario(), timeout=60))
+
+
+@recording
+@pytest.mark.django_db(transaction=True)
+def test_record_cancel_update_history(order_worker, background_loop, settings):
+    # Given an order held inside the charge step (dev server: updates)
+    settings.PAYMENT_GATEWAY = "tests.workflows.gateways.GatedGateway"
+    GatedGateway.reset()
+    order = make_order(quantity=1, stock=10)
+    handle = background_loop.run(
+        start(order_worker.client, order, settings.TEMPORAL_TASK_QUEUE), timeout=10
+    )
+    assert GatedGateway.entered.wait(15)
+
+    # When the customer cancels through the update
+    async def scenario() -> str:
+        update = await handle.start_update(
+            UPDATE_CANCEL,
+            CancelRequest(actor="customer", reason="Changed my mind"),
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            result_type=CancelResult,
+        )
+        GatedGateway.release.set()
+        assert (await update.result()).cancelled
+        return await _finish_and_fetch(handle, "cancelled")
+
+    # Then its history is written for the replay test
+    (HISTORIES / "cancel_update.json").write_text(background_loop.run(scenario(), timeout=60))
