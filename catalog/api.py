@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from catalog import queries
 from catalog.models import Category, Product
 from catalog.serializers import CategorySerializer, ProductDetailSerializer, ProductListSerializer
 from shop.api_errors import error_responses
@@ -50,18 +51,14 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
         return ProductDetailSerializer if self.action == "retrieve" else ProductListSerializer
 
     def get_queryset(self) -> QuerySet[Product]:
-        products = Product.objects.for_listing().order_by("name", "pk")
         if self.action != "list":
-            return products
+            return Product.objects.for_listing()
         params = self.request.query_params
-        category = _clean(params.get("category", ""))
-        if category:
-            products = products.filter(category__slug=category)
-        for word in _clean(params.get("search", "")).split()[:10]:
-            products = products.filter(
-                Q(name__icontains=word) | Q(sku__icontains=word) | Q(description__icontains=word)
-            )
-        return products
+        slug = _clean(params.get("category", ""))
+        category = Category.objects.filter(slug=slug).first() if slug else None
+        if slug and category is None:
+            return Product.objects.none()
+        return queries.product_listing(q=_clean(params.get("search", "")), category=category)
 
 
 def _clean(value: str) -> str:

@@ -5,7 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 
 from accounts.api import AuthTokenView
+from cart.api import CartItemsView, CartItemView, CartView
 from catalog.api import CategoryViewSet, ProductViewSet
+from orders.api import CheckoutView, OrderViewSet
 
 
 class ShopRouter(routers.DefaultRouter):
@@ -13,6 +15,8 @@ class ShopRouter(routers.DefaultRouter):
 
     include_format_suffixes = False
     extra_root_links = {
+        "cart": "api-cart",
+        "checkout": "api-checkout",
         "auth-token": "api-auth-token",
         "schema": "api-schema",
         "docs": "api-docs",
@@ -27,8 +31,13 @@ class ShopRouter(routers.DefaultRouter):
 router = ShopRouter()
 router.register("categories", CategoryViewSet, basename="api-category")
 router.register("products", ProductViewSet, basename="api-product")
+router.register("orders", OrderViewSet, basename="api-order")
 
 urlpatterns = [
+    path("cart/", CartView.as_view(), name="api-cart"),
+    path("cart/items/", CartItemsView.as_view(), name="api-cart-items"),
+    path("cart/items/<int:product_id>/", CartItemView.as_view(), name="api-cart-item"),
+    path("checkout/", CheckoutView.as_view(), name="api-checkout"),
     path("auth/token/", AuthTokenView.as_view(), name="api-auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -94,8 +94,8 @@ def test_product_detail_with_availability(api):
     # given products with plenty, few and no units in stock
     plenty = ProductFactory(name="Plenty", slug="plenty", sku="SKU-P", price=Decimal("12.50"))
     set_stock(plenty, 40)
-    few = set_stock(ProductFactory(slug="few"), 3)
-    none = set_stock(ProductFactory(slug="none"), 0)
+    set_stock(ProductFactory(slug="few"), 3)
+    set_stock(ProductFactory(slug="none"), 0)
 
     # when a client opens each
     plenty_json = api.get("/api/products/plenty/").json()

@@ -1,0 +1,108 @@
+"""Cart endpoints for session (anonymous or logged-in) and token callers: thin over
+``cart.services``. Each answer is the whole cart, priced from the database."""
+
+from __future__ import annotations
+
+from django.middleware.csrf import get_token
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cart import services
+from cart.models import Cart
+from cart.serializers import AddItemSerializer, CartSerializer, SetQuantitySerializer
+from cart.services import CartError
+from shop.api_errors import ApiError, error_responses
+
+# CartError codes that are not plain bad input.
+_CART_ERROR_STATUS = {"not_in_cart": 404, "insufficient_stock": 409}
+
+
+def cart_error(exc: CartError) -> ApiError:
+    return ApiError(_CART_ERROR_STATUS.get(exc.code, 400), exc.code, exc.message)
+
+
+class CartMixin:
+    """The caller's cart: the token user's, the session user's or the anonymous session's."""
+
+    def caller_cart(self, request: Request, create: bool = False) -> Cart | None:
+        if not isinstance(request.successful_authenticator, TokenAuthentication):
+            get_token(request._request)  # session callers need the CSRF cookie for writes
+        return services.get_cart(request, create=create)
+
+    def cart_response(self, cart: Cart | None, status_code: int = status.HTTP_200_OK) -> Response:
+        summary = services.summarize(cart)
+        return Response(CartSerializer(summary).data, status=status_code)
+
+
+class CartView(CartMixin, APIView):
+    @extend_schema(summary="Your cart", responses={200: CartSerializer, **error_responses()})
+    def get(self, request: Request) -> Response:
+        return self.cart_response(self.caller_cart(request))
+
+
+class CartItemsView(CartMixin, APIView):
+    @extend_schema(
+        summary="Add a product to your cart",
+        description="Adds `quantity` units on top of what the cart already holds. "
+        "Codes: `unknown_product`, `invalid_quantity` (400), `insufficient_stock` (409).",
+        request=AddItemSerializer,
+        responses={201: CartSerializer, **error_responses(400, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = AddItemSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = self.caller_cart(request, create=True)
+        try:
+            services.add_item(
+                cart, data.validated_data["product_id"], data.validated_data["quantity"]
+            )
+        except CartError as exc:
+            raise cart_error(exc) from exc
+        return self.cart_response(cart, status.HTTP_201_CREATED)
+
+
+_PRODUCT_ID = OpenApiParameter(
+    "product_id", int, OpenApiParameter.PATH, description="Id of a product in your cart."
+)
+
+
+class CartItemView(CartMixin, APIView):
+    @extend_schema(
+        summary="Change the quantity of a product in your cart",
+        description="Codes: `not_in_cart` (404), `invalid_quantity` (400), "
+        "`insufficient_stock` (409).",
+        parameters=[_PRODUCT_ID],
+        request=SetQuantitySerializer,
+        responses={200: CartSerializer, **error_responses(400, 404, 409)},
+    )
+    def patch(self, request: Request, product_id: int) -> Response:
+        data = SetQuantitySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = self.caller_cart(request)
+        try:
+            if cart is None:
+                raise CartError("That product is not in your cart.", "not_in_cart")
+            services.set_quantity(cart, product_id, data.validated_data["quantity"])
+        except CartError as exc:
+            raise cart_error(exc) from exc
+        return self.cart_response(cart)
+
+    @extend_schema(
+        summary="Remove a product from your cart",
+        parameters=[_PRODUCT_ID],
+        request=None,
+        responses={200: CartSerializer, **error_responses(404)},
+    )
+    def delete(self, request: Request, product_id: int) -> Response:
+        cart = self.caller_cart(request)
+        try:
+            if cart is None:
+                raise CartError("That product is not in your cart.", "not_in_cart")
+            services.remove_item(cart, product_id)
+        except CartError as exc:
+            raise cart_error(exc) from exc
+        return self.cart_response(cart)

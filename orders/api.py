@@ -1,0 +1,274 @@
+"""Order endpoints: checkout, the caller's orders (list, detail with live progress), cancel.
+
+Thin over ``orders.services``. A caller sees only their own orders: a token or session user
+those of their account, an anonymous session those it placed (numbers kept in the session).
+Anything else is a 404, never a 403 that would reveal that the order exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+from django.db.models import Prefetch, QuerySet, Sum
+from django.urls import reverse
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cart.services import get_cart
+from orders.models import Order, OrderEvent, OrderLine
+from orders.payments import CardInvalid, get_gateway
+from orders.serializers import (
+    CancelResultSerializer,
+    CancelSerializer,
+    CheckoutSerializer,
+    OrderDetailSerializer,
+    OrderListSerializer,
+)
+from orders.services.checkout import CheckoutError, place_order
+from orders.services.tracking import TEMPORAL_DOWN_MESSAGE, cancel_order
+from orders.views.checkout import SESSION_PLACED_ORDERS
+from orders.views.tracking import SESSION_KEY as SESSION_GRANTED_ORDERS
+from shop.api_errors import ApiError, error_responses
+from shop.api_policies import ScopedRateThrottle
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+_REMEMBERED_ORDERS = 50
+# CheckoutError codes that are the client's bad input (400); the rest are refusals (409).
+_CHECKOUT_BAD_INPUT = {
+    "invalid",
+    "invalid_email",
+    "invalid_address",
+    "invalid_shipping_method",
+    "invalid_token",
+}
+
+
+# --- Who sees which orders ---------------------------------------------------------------------
+
+
+def session_order_numbers(request: Request) -> list[str]:
+    """Order numbers this (anonymous) session placed or was granted by a signed link."""
+    numbers: list[str] = []
+    for key in (SESSION_PLACED_ORDERS, SESSION_GRANTED_ORDERS):
+        value = request.session.get(key, [])
+        if isinstance(value, list):
+            numbers.extend(str(n) for n in value)
+    return numbers
+
+
+def remember_order(request: Request, number: str) -> None:
+    """Let this session read the order it just placed (the pages honour the same keys)."""
+    for key in (SESSION_PLACED_ORDERS, SESSION_GRANTED_ORDERS):
+        value = request.session.get(key, [])
+        kept = [n for n in value if n != number] if isinstance(value, list) else []
+        request.session[key] = [*kept, number][-_REMEMBERED_ORDERS:]
+
+
+def visible_orders(request: Request) -> QuerySet[Order]:
+    if request.user.is_authenticated:
+        return Order.objects.filter(user=request.user)
+    numbers = session_order_numbers(request)
+    if numbers:
+        return Order.objects.filter(number__in=numbers, user__isnull=True)
+    return Order.objects.none()
+
+
+def checkout_token_for(request: Request, key: str) -> str:
+    """The order's checkout token: the client's key, scoped to the caller so that one caller's
+    key can never return another caller's order."""
+    if request.user.is_authenticated:
+        owner = f"user:{request.user.pk}"
+    else:
+        if request.session.session_key is None:
+            request.session.save()
+        owner = f"session:{request.session.session_key}"
+    digest = hashlib.sha256(f"{owner}\n{key}".encode()).hexdigest()
+    return f"api-{digest[:60]}"
+
+
+def live_progress(order: Order):
+    """The workflow's progress, or None when there is no workflow or Temporal can't answer."""
+    if order.workflow_started_at is None or not order.is_in_progress:
+        return None
+    from workflows.client import query_progress
+
+    try:
+        return query_progress(order.number)
+    except Exception as exc:  # unreachable, not found, no worker: the page still works
+        logger.info("No live progress for order %s: %s", order.number, exc)
+        return None
+
+
+def detail_queryset(orders: QuerySet[Order]) -> QuerySet[Order]:
+    return orders.select_related("shipment").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "pk")),
+    )
+
+
+def detail_data(request: Request, order: Order, with_progress: bool = True) -> dict:
+    progress = live_progress(order) if with_progress else None
+    return OrderDetailSerializer(order, context={"request": request, "progress": progress}).data
+
+
+# --- Checkout ----------------------------------------------------------------------------------
+
+
+class CheckoutView(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "checkout"
+
+    @extend_schema(
+        summary="Place an order from your cart",
+        description=(
+            "Turns the caller's cart into an order. The `Idempotency-Key` header is required: "
+            "repeating a request with the same key returns the order placed the first time "
+            "(200 instead of 201) and never places a second one. Card errors are 400 with "
+            "`invalid_number`, `invalid_expiry`, `expired_card` or `invalid_cvc`; an empty cart "
+            "or sold-out lines are 409 (`empty_cart`, `insufficient_stock`)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                pattern=_IDEMPOTENCY_RE.pattern,
+                description="A unique key per order attempt (8-64 of A-Z a-z 0-9 . _ : -), "
+                "e.g. a UUID. Reuse it when retrying the same checkout.",
+            )
+        ],
+        request=CheckoutSerializer,
+        responses={
+            201: OpenApiResponse(OrderDetailSerializer, description="Order placed."),
+            200: OpenApiResponse(
+                OrderDetailSerializer, description="Already placed with this key."
+            ),
+            **error_responses(400, 409, 429),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not _IDEMPOTENCY_RE.match(key):
+            raise ApiError(
+                400,
+                "idempotency_key_required",
+                f"Send an {IDEMPOTENCY_HEADER} header (8-64 letters, digits or . _ : -), "
+                "e.g. a UUID, and reuse it when retrying.",
+            )
+        user = request.user if request.user.is_authenticated else None
+        data = CheckoutSerializer(data=request.data, context={"user": user})
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        card = values["card"]
+        try:
+            token = get_gateway().tokenize(
+                card["number"], card["exp_month"], card["exp_year"], card["cvc"]
+            )
+            result = place_order(
+                cart=get_cart(request),
+                email=values["email"],
+                shipping_address=dict(values["shipping_address"]),
+                shipping_method=values["shipping_method"],
+                card=token,
+                checkout_token=checkout_token_for(request, key),
+                user=user,
+            )
+        except CardInvalid as exc:
+            raise ApiError(400, exc.code, exc.message) from exc
+        except CheckoutError as exc:
+            raise ApiError(
+                400 if exc.code in _CHECKOUT_BAD_INPUT else 409, exc.code, exc.message
+            ) from exc
+        order = result.order
+        if user is None:
+            remember_order(request, order.number)
+        order = detail_queryset(Order.objects.filter(pk=order.pk)).get()
+        return Response(
+            detail_data(request, order, with_progress=False),
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            headers={"Location": reverse("api-order-detail", kwargs={"number": order.number})},
+        )
+
+
+# --- Orders ------------------------------------------------------------------------------------
+
+_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The order number.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your orders, newest first",
+        responses={200: OrderListSerializer(many=True), **error_responses(404)},
+    ),
+    retrieve=extend_schema(
+        summary="One of your orders with lines, events and live progress",
+        description="`progress` comes from the order's workflow and is `null` when the order "
+        "system can't be asked right now; everything else comes from the database.",
+        parameters=[_NUMBER],
+        responses={200: OrderDetailSerializer, **error_responses(404)},
+    ),
+)
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
+
+    def get_queryset(self) -> QuerySet[Order]:
+        orders = visible_orders(self.request)
+        if self.action == "list":
+            return (
+                orders.annotate(item_count=Sum("lines__quantity"))
+                .order_by("-created_at", "-pk")
+                .only("number", "status", "total", "currency", "created_at")
+            )
+        return detail_queryset(orders)
+
+    def get_serializer_class(self):
+        return OrderListSerializer if self.action == "list" else OrderDetailSerializer
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return Response(detail_data(request, self.get_object()))
+
+    @extend_schema(
+        summary="Cancel one of your orders",
+        description="Goes through the order's workflow (refund and stock release have run when "
+        "this answers `cancelled: true`). Refused (already shipped, finished) is 409 "
+        "`cancel_refused` with the reason; order system unreachable is 503.",
+        parameters=[_NUMBER],
+        request=CancelSerializer,
+        responses={200: CancelResultSerializer, **error_responses(400, 404, 409, 503)},
+    )
+    @action(detail=True, methods=["post"], url_path="cancel")
+    def cancel(self, request: Request, number: str) -> Response:
+        data = CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = self.get_object()
+        actor = request.user.email if request.user.is_authenticated else "customer"
+        reason = data.validated_data["reason"] or "Cancelled by the customer"
+        outcome = cancel_order(order, actor=actor, reason=reason)
+        if not outcome.ok:
+            if outcome.message == TEMPORAL_DOWN_MESSAGE:
+                raise ApiError(503, "temporarily_unavailable", outcome.message)
+            raise ApiError(409, "cancel_refused", outcome.message)
+        order = detail_queryset(Order.objects.filter(pk=order.pk)).get()
+        return Response(
+            {
+                "cancelled": True,
+                "detail": outcome.message,
+                "order": detail_data(request, order, with_progress=False),
+            }
+        )

@@ -1,0 +1,176 @@
+"""Order API shapes. Shoppers see what the order pages show; staff internals (payment token,
+workflow id, checkout token, failure internals, event actors and data) are never serialized."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.models import Order, OrderEvent, OrderLine
+from orders.status import OrderStatus
+
+# --- Checkout input --------------------------------------------------------------------------
+
+
+class ShippingAddressSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(max_length=20)
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$", max_length=2, min_length=2, help_text="ISO 3166-1 alpha-2 code."
+    )
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+
+class CardSerializer(serializers.Serializer):
+    """Turned into a gateway token at once; only brand and last four digits are stored."""
+
+    number = serializers.RegexField(r"^[0-9 -]{12,23}$", max_length=23, min_length=12)
+    exp_month = serializers.IntegerField(min_value=1, max_value=12)
+    exp_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    cvc = serializers.RegexField(r"^[0-9]{3,4}$", max_length=4, min_length=3)
+
+
+class CheckoutSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        max_length=254, required=False, help_text="Required for guests; defaults to your account's."
+    )
+    shipping_address = ShippingAddressSerializer()
+    shipping_method = serializers.ChoiceField(choices=list(settings.SHIPPING_METHODS))
+    card = CardSerializer()
+
+    def validate(self, attrs: dict) -> dict:
+        user = self.context.get("user")
+        if not attrs.get("email"):
+            if user is None:
+                raise serializers.ValidationError({"email": ["Please enter your email address."]})
+            attrs["email"] = user.email
+        return attrs
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+# --- Output ----------------------------------------------------------------------------------
+
+
+class OrderListSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    status_display = serializers.CharField(source="get_status_display")
+    item_count = serializers.IntegerField(help_text="Units ordered.")
+
+    class Meta:
+        model = Order
+        fields = [
+            "number",
+            "status",
+            "status_display",
+            "created_at",
+            "total",
+            "currency",
+            "item_count",
+        ]
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        model = OrderLine
+        fields = ["sku", "name", "unit_price", "quantity", "line_total"]
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderEvent
+        fields = ["kind", "from_status", "to_status", "message", "created_at"]
+
+
+class AddressOutSerializer(serializers.Serializer):
+    full_name = serializers.CharField(source="ship_full_name")
+    line1 = serializers.CharField(source="ship_line1")
+    line2 = serializers.CharField(source="ship_line2")
+    city = serializers.CharField(source="ship_city")
+    postal_code = serializers.CharField(source="ship_postal_code")
+    country = serializers.CharField(source="ship_country")
+    phone = serializers.CharField(source="ship_phone")
+
+
+class PaymentMethodSerializer(serializers.Serializer):
+    card_brand = serializers.CharField()
+    card_last4 = serializers.CharField()
+
+
+class ShipmentSerializer(serializers.Serializer):
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    status = serializers.CharField()
+
+
+class StepSerializer(serializers.Serializer):
+    step = serializers.CharField()
+    status = serializers.CharField(help_text="started, completed, failed or compensated.")
+
+
+class ProgressSerializer(serializers.Serializer):
+    """Live progress from the order's workflow (``null`` when it can't be asked right now)."""
+
+    current_step = serializers.CharField()
+    status = serializers.CharField()
+    steps = StepSerializer(many=True)
+    cancel_requested = serializers.BooleanField()
+    delivery_overdue = serializers.BooleanField()
+
+
+class OrderDetailSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    status_display = serializers.CharField(source="get_status_display")
+    shipping_address = AddressOutSerializer(source="*")
+    payment_method = PaymentMethodSerializer(source="*")
+    shipment = serializers.SerializerMethodField()
+    lines = OrderLineSerializer(many=True)
+    events = OrderEventSerializer(many=True)
+    can_cancel = serializers.BooleanField(source="is_cancellable")
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "number",
+            "status",
+            "status_display",
+            "created_at",
+            "email",
+            "shipping_address",
+            "shipping_method",
+            "currency",
+            "subtotal",
+            "shipping_cost",
+            "total",
+            "payment_method",
+            "shipment",
+            "lines",
+            "events",
+            "can_cancel",
+            "progress",
+        ]
+
+    @extend_schema_field(ShipmentSerializer(allow_null=True))
+    def get_shipment(self, order: Order) -> dict | None:
+        shipment = getattr(order, "shipment", None)
+        return ShipmentSerializer(shipment).data if shipment is not None else None
+
+    @extend_schema_field(ProgressSerializer(allow_null=True))
+    def get_progress(self, order: Order) -> dict | None:
+        progress = self.context.get("progress")
+        return ProgressSerializer(progress).data if progress is not None else None
+
+
+class CancelResultSerializer(serializers.Serializer):
+    cancelled = serializers.BooleanField()
+    detail = serializers.CharField()
+    order = OrderDetailSerializer()
