@@ -84,6 +84,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         status=200 if healthy else 503,
     )
     response["Cache-Control"] = "no-store"
+    # A degraded answer is the check doing its job, polled every few seconds: the access log
+    # records it; don't also log each poll as a django.request error.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
