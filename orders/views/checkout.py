@@ -43,7 +43,7 @@ def _remember_order(request: HttpRequest, number: str) -> None:
     request.session[SESSION_PLACED_ORDERS] = [*placed, number][-_REMEMBERED_ORDERS:]
 
 
-@sensitive_variables("form")
+@sensitive_variables()
 @sensitive_post_parameters("card_number", "expiry", "cvc")
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:

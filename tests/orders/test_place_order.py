@@ -2,10 +2,13 @@
 
 import logging
 import re
+import threading
 import uuid
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 
 from cart.models import Cart, CartItem
 from orders.models import Order, OrderEvent, OrderLine
@@ -212,3 +215,38 @@ def test_start_workflow_for_with_temporal_down_logs_and_returns_false(caplog):
     order.refresh_from_db()
     assert (order.workflow_id, order.workflow_started_at) == ("", None)
     assert f"order {order.number} waits for the sweeper" in caplog.text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
+    reason="needs PostgreSQL (concurrent writers)",
+)
+def test_concurrent_double_submit_creates_one_order():
+    # Given one cart and two requests racing with the same checkout token
+    cart = _cart_with((ProductFactory(), 1))
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def submit():
+        try:
+            barrier.wait(timeout=5)
+            results.append(_place(cart, token="d" * 32))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    # When both run at once
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    # Then exactly one created the order and both got it back
+    assert errors == []
+    assert sorted(r.created for r in results) == [False, True]
+    assert len({r.order.pk for r in results}) == 1
+    assert Order.objects.count() == 1
+    assert OrderEvent.objects.filter(kind="placed").count() == 1
