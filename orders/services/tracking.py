@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from orders.events import IllegalTransition, move, record
-from orders.models import Order, Shipment
+from orders.models import EmailNotification, Order, Shipment
 from orders.status import FINAL, OrderStatus
 from workflows.client import TemporalUnavailable, WorkflowNotFound
 from workflows.types import CARRIER_DELIVERED, CARRIER_STATUSES, CarrierEvent
@@ -82,7 +82,9 @@ def cancel_order(order: Order, actor: str, reason: str = "", *, staff: bool = Fa
 
 
 def _cancel_without_workflow(order: Order, actor: str, reason: str) -> Outcome | None:
-    """Cancel an order nobody has started yet; None if its workflow started meanwhile."""
+    """Cancel an order nobody has started yet; None if its workflow started meanwhile.
+    (Should a workflow start right after, its first step sees the cancelled order and stops.)"""
+    message = reason or f"Cancelled by {actor}."
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.workflow_started_at is not None:
@@ -92,14 +94,22 @@ def _cancel_without_workflow(order: Order, actor: str, reason: str) -> Outcome |
                 order,
                 OrderStatus.CANCELLED,
                 "cancelled",
-                f"Cancelled before processing started. {reason}".strip(),
+                message,
                 actor=actor,
                 data={"reason": reason, "workflow": False},
+                extra_fields={"failure_reason": message},
             )
         except IllegalTransition as exc:
             order.status = exc.order.status
             return Outcome(False, _not_cancellable_message(order))
+        transaction.on_commit(lambda: _send_cancellation_email(order.number), robust=True)
     return Outcome(True, f"Order {order.number} is cancelled. Nothing was charged.")
+
+
+def _send_cancellation_email(number: str) -> None:
+    from orders.services.fulfilment import send_email
+
+    send_email(number, EmailNotification.Kind.CANCELLED)
 
 
 def _cancel_through_workflow(order: Order, actor: str, reason: str) -> Outcome:
@@ -142,7 +152,10 @@ def mark_delivered(order: Order, actor: str) -> Outcome:
         return Outcome(False, TEMPORAL_DOWN_MESSAGE)
     except WorkflowNotFound:
         return Outcome(False, f"Order {order.number} has no running order process.")
-    _staff_event(order, actor, "Staff marked the order delivered.", {"event_id": event.event_id})
+    # Not under "event_id": the carrier-event activity treats a known event_id as applied.
+    _staff_event(
+        order, actor, "Staff marked the order delivered.", {"carrier_event": event.event_id}
+    )
     return Outcome(True, f"Order {order.number}: delivery recorded.")
 
 
@@ -192,9 +205,7 @@ def start_missing_workflow(order: Order, actor: str) -> Outcome:
     order.refresh_from_db(fields=["status", "workflow_started_at"])
     if order.workflow_started_at is not None or order.status != OrderStatus.RECEIVED:
         return Outcome(False, f"Order {order.number} already has a workflow.")
-    try:
-        start_workflow_for(order)
-    except TemporalUnavailable:
+    if not start_workflow_for(order):  # never raises: False when Temporal is unreachable
         return Outcome(False, TEMPORAL_DOWN_MESSAGE)
     _staff_event(order, actor, "Staff started the order's workflow.")
     return Outcome(True, f"Order {order.number}: workflow started.")

@@ -64,7 +64,7 @@ class _BadPayload(ValueError):
 def _parse(body: bytes) -> dict[str, str]:
     try:
         data: Any = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _BadPayload("The body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise _BadPayload("The body must be a JSON object.")

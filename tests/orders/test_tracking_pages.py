@@ -256,13 +256,16 @@ def test_order_list_query_count_does_not_grow_with_orders(
     assert response.content.decode().count('class="badge badge-received"') == 10
 
 
-def test_cancel_before_any_workflow_cancels_in_the_database(client, shopper):
+def test_cancel_before_any_workflow_cancels_in_the_database(
+    client, shopper, mailoutbox, django_capture_on_commit_callbacks
+):
     # given an order Temporal never heard of (workflow not started yet)
     order = OrderFactory(number="C0000001", user=shopper, email=shopper.email)
     client.force_login(shopper)
 
     # when the owner presses cancel
-    response = client.post("/orders/C0000001/cancel/", follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/orders/C0000001/cancel/", follow=True)
 
     # then it is cancelled with an event saying who did it, and the outcome is shown
     order.refresh_from_db()
@@ -275,6 +278,9 @@ def test_cancel_before_any_workflow_cancels_in_the_database(client, shopper):
     )
     assert response.redirect_chain == [("/orders/C0000001/", 302)]
     assert "Order C0000001 is cancelled. Nothing was charged." in response.content.decode()
+    assert order.failure_reason == "Cancelled by the customer"
+    assert [m.to for m in mailoutbox] == [["ada@example.com"]]
+    assert "C0000001" in mailoutbox[0].subject
 
 
 def test_cancel_with_workflow_and_temporal_down_says_try_again(client, shopper):

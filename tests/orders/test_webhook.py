@@ -89,6 +89,7 @@ def test_bad_signature_is_401_and_touches_nothing(client, shipment, make_sig):
         pytest.param(b"{not json", "The body is not valid JSON.", id="malformed-json"),
         pytest.param(b"\xff\xfe", "The body is not valid JSON.", id="not-utf8"),
         pytest.param(b"[1, 2]", "The body must be a JSON object.", id="array"),
+        pytest.param(b"[" * 10_000 + b"]" * 10_000, "The body is not valid JSON.", id="too-deep"),
         pytest.param(
             b'{"status": "delivered"}',
             "Missing required field(s): tracking_number.",
