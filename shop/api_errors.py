@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -42,7 +43,7 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = str(key) if not prefix or key == NON_FIELD else f"{prefix}.{key}"
+            name = f"{prefix}.{key}" if prefix else str(key)
             for field, messages in flatten_errors(value, name).items():
                 out.setdefault(field, []).extend(messages)
     elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
@@ -71,6 +72,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = ApiError(413, "request_too_large", "The request body is too large.")
+    elif isinstance(exc, SuspiciousOperation):
+        exc = ApiError(400, "bad_request", "The request could not be understood.")
 
     if not isinstance(exc, exceptions.APIException):
         view = context.get("view")
@@ -124,6 +129,7 @@ _DESCRIPTIONS = {
     405: "Method not allowed (`method_not_allowed`).",
     406: "Cannot render the requested media type (`not_acceptable`).",
     409: "Refused by the business rules; `code` says why.",
+    413: "The request body is too large (`request_too_large`).",
     415: "Unsupported request media type (`unsupported_media_type`).",
     429: "Too many requests (`throttled`); see the `Retry-After` header.",
     503: "A system the answer depends on is unreachable; try again shortly.",

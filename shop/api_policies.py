@@ -6,7 +6,7 @@ Kept apart from the views: DRF imports these while ``rest_framework.views`` is l
 from __future__ import annotations
 
 from django.conf import settings
-from rest_framework import authentication, throttling
+from rest_framework import authentication, exceptions, parsers, throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
@@ -24,6 +24,17 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if result is None and settings.SESSION_COOKIE_NAME in request._request.COOKIES:
             self.enforce_csrf(request)
         return result
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with JSON nested deeper than Python's recursion limit refused as a
+    parse error (400) instead of escaping as a ``RecursionError`` (500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
 
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle):

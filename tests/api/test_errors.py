@@ -107,3 +107,46 @@ def test_throttled_carries_retry_after():
     assert response.status_code == 429
     assert response["Retry-After"] == "12"
     assert response.data["code"] == "throttled"
+
+
+def test_json_nested_too_deeply_is_a_400(api):
+    # given JSON nested deeper than Python's recursion limit
+    body = '{"email": ' + "[" * 10_000 + "]" * 10_000 + "}"
+
+    # when a client sends it
+    response = api.post("/api/auth/token/", body, content_type="application/json")
+
+    # then it is a parse error, not a 500
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "parse_error",
+        "detail": "JSON parse error - nested too deeply.",
+    }
+
+
+def test_oversized_body_is_a_413(api, settings):
+    # given a server that accepts at most 1 kB
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+
+    # when a client sends 2 kB
+    response = api.post(
+        "/api/auth/token/", {"email": "a@example.com", "password": "x" * 2048}, format="json"
+    )
+
+    # then it is refused with a code
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "request_too_large",
+        "detail": "The request body is too large.",
+    }
+
+
+def test_nested_non_field_errors_keep_their_path():
+    # given a nested object that was not an object
+    detail = {"card": {"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}}
+
+    # when it is flattened
+    flat = flatten_errors(detail)
+
+    # then the field is still named
+    assert flat == {"card.non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}

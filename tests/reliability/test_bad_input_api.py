@@ -207,11 +207,6 @@ def test_api_malformed_json_is_a_400(client, teapot, body, detail_start):
     assert row_counts() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG API: DRF's JSONParser lets RecursionError through and shop.api_errors turns "
-    "it into a 500 (fix: map RecursionError in parsing to a 400 parse_error)",
-)
 def test_api_deeply_nested_json_is_a_400(client, teapot):
     # given an API caller
     before = row_counts()
@@ -226,11 +221,6 @@ def test_api_deeply_nested_json_is_a_400(client, teapot):
     assert row_counts() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG API: RequestDataTooBig (body > DATA_UPLOAD_MAX_MEMORY_SIZE) reaches "
-    "shop.api_errors as an unknown exception -> 500 (fix: map it to 413/400 with a message)",
-)
 def test_api_oversized_json_body_is_a_400(client, teapot):
     # given an API caller
     before = row_counts()
@@ -388,11 +378,6 @@ BAD_CHECKOUT = [
         "invalid",
         "card.non_field_errors: Invalid data. Expected a dictionary, but got str.",
         id="card-not-object",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG shop.api_errors.flatten_errors drops the field name of a nested "
-            "non_field_errors: the caller reads 'non_field_errors: Invalid data...' only",
-        ),
     ),
     pytest.param(
         {"shipping_method": "teleport"},
@@ -418,11 +403,6 @@ BAD_CHECKOUT = [
         "invalid",
         "shipping_address.non_field_errors: Invalid data. Expected a dictionary, but got list.",
         id="address-list",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG shop.api_errors.flatten_errors drops the field name of a nested "
-            "non_field_errors: the caller reads 'non_field_errors: Invalid data...' only",
-        ),
     ),
 ]
 
