@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -66,11 +66,19 @@ def _business_error(exc: Exception) -> ApplicationError | None:
     return None
 
 
+def _close_old_connections() -> None:
+    """Drop stale/broken connections, as Django does around each request. Skipped while a
+    transaction is open in this thread (only when called inside one, e.g. in a test)."""
+    if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        return
+    close_old_connections()
+
+
 def _run(name: str, order_number: str, call: Callable[[], T], describe: Callable[[T], Any]) -> T:
     attempt = activity.info().attempt if activity.in_activity() else 1
     logger.info("activity %s order=%s attempt=%s: start", name, order_number, attempt)
     started = time.monotonic()
-    close_old_connections()
+    _close_old_connections()
     try:
         result = call()
     except Exception as exc:
@@ -89,7 +97,7 @@ def _run(name: str, order_number: str, call: Callable[[], T], describe: Callable
             raise error from exc
         raise
     finally:
-        close_old_connections()
+        _close_old_connections()
     logger.info(
         "activity %s order=%s: ok %s (%.3fs)",
         name,
