@@ -75,7 +75,7 @@ def cancel_order(order: Order, actor: str, reason: str = "", *, staff: bool = Fa
         outcome = _cancel_through_workflow(order, actor, reason)
     if outcome is None:  # the workflow started meanwhile: ask it
         outcome = _cancel_through_workflow(order, actor, reason)
-    if staff:
+    if staff and outcome.message != TEMPORAL_DOWN_MESSAGE:  # nothing happened when down
         verb = "cancelled" if outcome.ok else "cancel refused"
         _staff_event(order, actor, f"Staff {verb}: {outcome.message}", {"reason": reason})
     return outcome

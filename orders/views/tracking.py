@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orders.links import token_grants
 from orders.models import Order, OrderEvent, OrderLine, Payment
-from orders.services.tracking import cancel_order
+from orders.services.tracking import STAFF_ACTION, cancel_order
 
 ORDERS_PER_PAGE = 10
 SESSION_KEY = "orders.granted"
@@ -61,12 +61,14 @@ def _events() -> Prefetch:
 
 def _status_context(request: HttpRequest, order: Order) -> dict:
     user = request.user
+    staff = bool(user.is_authenticated and user.is_staff)
+    events = [e for e in order.events.all() if staff or e.kind != STAFF_ACTION]
     return {
         "order": order,
-        "events": list(order.events.all()),
+        "events": events,
         "is_final": not order.is_in_progress,
         "can_cancel": order.is_cancellable,
-        "is_staff_view": user.is_authenticated and user.is_staff and order.user_id != user.pk,
+        "is_staff_view": staff and order.user_id != user.pk,
     }
 
 

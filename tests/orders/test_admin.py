@@ -232,3 +232,17 @@ def test_gateway_ledger_is_read_only_in_admin(staff_client):
 def test_admin_registers_orders():
     # given the admin site / then orders and the ledger are registered
     assert Order in site._registry
+
+
+def test_cancel_action_with_temporal_down_reports_and_records_nothing(staff_client):
+    # given a paid order with a running workflow while Temporal is unreachable
+    order = OrderFactory(number="E0000005", status="paid", workflow_started_at=timezone.now())
+
+    # when staff cancel it
+    html = _act(staff_client, "cancel_orders", order).content.decode()
+
+    # then they are asked to retry, and nothing changed or was recorded
+    assert "E0000005: We could not reach the order system; please try again in a minute." in html
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert not OrderEvent.objects.exists()

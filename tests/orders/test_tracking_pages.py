@@ -140,6 +140,24 @@ def test_fragment_says_when_to_stop_polling_and_when_to_offer_cancel(
     assert ('action="/orders/P0000001/cancel/"' in html) is cancel_button
 
 
+def test_staff_notes_are_hidden_from_the_shopper_and_shown_to_staff(client, shopper):
+    # given an order with a customer-facing event and a staff note
+    order = OrderFactory(number="H0000001", user=shopper)
+    OrderEventFactory(order=order, message="Order placed.")
+    OrderEventFactory(order=order, kind="staff_action", message="Staff cancel refused: shipped.")
+    staff = Client()
+    staff.force_login(StaffFactory(email="ops@example.com"))
+    client.force_login(shopper)
+
+    # when the shopper and staff fetch the fragment
+    mine = client.get("/orders/H0000001/status/").content.decode()
+    theirs = staff.get("/orders/H0000001/status/").content.decode()
+
+    # then only staff see the note
+    assert "Order placed." in mine and "Staff cancel refused" not in mine
+    assert "Order placed." in theirs and "Staff cancel refused: shipped." in theirs
+
+
 def test_failed_order_shows_its_reason(client, shopper):
     # given an order that failed because the card was declined
     client.force_login(shopper)
