@@ -25,7 +25,10 @@ def _safe_redirect(request: HttpRequest, *candidates: str | None) -> HttpRespons
 @require_GET
 def cart_detail(request: HttpRequest) -> HttpResponse:
     summary = services.summarize(services.get_cart(request))
-    return render(request, "cart/detail.html", {"summary": summary})
+    # cart_count overrides the context processor's query: the summary already knows it.
+    return render(
+        request, "cart/detail.html", {"summary": summary, "cart_count": summary.item_count}
+    )
 
 
 @require_POST

@@ -103,6 +103,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "currency": settings.SHOP_CURRENCY,
             "checkout_token": token,
+            "cart_count": summary.item_count,
         },
     )
 
