@@ -387,3 +387,14 @@ def test_systemd_worker_unit_waits_longer_than_the_drain():
     assert service["EnvironmentFile"] == "/etc/shop/shop.env"
     assert service["KillSignal"] == "SIGTERM"
     assert (drain, float(service["TimeoutStopSec"])) == (60.0, 90.0)
+
+
+def test_compose_postgresql_has_room_for_the_documented_connection_budget(compose):
+    # given the compose PostgreSQL and the budget example in docs/OPERATIONS.md
+    command = compose["services"]["postgresql"]["command"]
+    docs = (BASE_DIR / "docs" / "OPERATIONS.md").read_text()
+
+    # when its max_connections is read
+    # then it matches the number the docs budget against
+    assert command == ["postgres", "-c", "max_connections=200"]
+    assert "Temporal 40: 92 of 200" in docs
