@@ -12,6 +12,7 @@ import hmac
 import json
 
 import pytest
+from django.conf import settings
 
 from orders.models import Shipment
 from tests.factories import OrderEventFactory, ShipmentFactory, row_counts
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.django_db
 URL = "/webhooks/carrier/"
 SECRET = "test-carrier-secret"
 MAX_BODY = 64 * 1024
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
 @pytest.fixture(autouse=True)
@@ -190,12 +192,6 @@ def test_malformed_signed_body_is_a_bad_request(client, shipment, body, detail):
     _assert_rejected(response, 400, "bad_request", detail, before, shipment)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="BUG orders.views.webhook._parse: json.loads raises RecursionError (not caught) on "
-    "a signed body nested ~10k deep -> 500 (fix: catch RecursionError as malformed)",
-)
 def test_deeply_nested_json_is_a_bad_request(client, shipment):
     # given a signed body nested deeper than the JSON parser's recursion limit
     body = b"[" * 10_000 + b"]" * 10_000
@@ -241,7 +237,21 @@ def test_lying_content_length_is_refused(client, shipment):
 
 @pytest.mark.parametrize(
     "tracking_number",
-    ["TRK999999999", "trk000000042", "TRK000000042' OR '1'='1", "../../etc/passwd"],
+    [
+        "TRK999999999",
+        "trk000000042",
+        "TRK000000042' OR '1'='1",
+        "../../etc/passwd",
+        pytest.param(
+            "TRK\x00",
+            marks=pytest.mark.xfail(
+                ON_POSTGRES,
+                strict=True,
+                reason="BUG orders.views.webhook: a tracking number with a NUL byte reaches "
+                "PostgreSQL -> DataError -> 500 (fix: reject control characters in _parse)",
+            ),
+        ),
+    ],
 )
 def test_unknown_tracking_number_is_not_found(client, shipment, tracking_number):
     # given a correctly signed event for a parcel we never shipped
