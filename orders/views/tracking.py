@@ -1,8 +1,9 @@
 """Order tracking pages: the shopper's order list, an order's page, its live status fragment
 and the cancel button.
 
-Who may see an order: its owner (logged in), staff, or anyone holding the signed link from the
-confirmation email (``?t=``; remembered in the session so the fragment and cancel work too).
+Who may see an order: its owner (logged in), staff, the session that placed it, or anyone
+holding the signed link from the confirmation email (``?t=``; remembered in the session so the
+fragment and cancel work too).
 Everyone else gets a 404, never a 403 that would reveal that the order exists.
 """
 
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders.links import token_grants
 from orders.models import Order, OrderEvent, OrderLine, Payment
 from orders.services.tracking import STAFF_ACTION, cancel_order
+from orders.views.checkout import SESSION_PLACED_ORDERS
 
 ORDERS_PER_PAGE = 10
 SESSION_KEY = "orders.granted"
@@ -26,9 +28,13 @@ MAX_GRANTS_IN_SESSION = 50
 POLL_INTERVAL_MS = 2000
 
 
-def _granted_in_session(request: HttpRequest) -> list[str]:
+def _granted_in_session(request: HttpRequest, *, placed: bool = False) -> list[str]:
     value = request.session.get(SESSION_KEY, [])
-    return value if isinstance(value, list) else []
+    granted = value if isinstance(value, list) else []
+    if placed:  # orders this session placed at checkout count too (as in the API)
+        value = request.session.get(SESSION_PLACED_ORDERS, [])
+        granted = granted + (value if isinstance(value, list) else [])
+    return granted
 
 
 def _grant(request: HttpRequest, number: str) -> None:
@@ -45,7 +51,7 @@ def _may_see(request: HttpRequest, order: Order) -> bool:
     if token and token_grants(token, order.number):
         _grant(request, order.number)
         return True
-    return order.number in _granted_in_session(request)
+    return order.number in _granted_in_session(request, placed=True)
 
 
 def _order_or_404(request: HttpRequest, number: str, queryset: QuerySet[Order]) -> Order:

@@ -185,6 +185,22 @@ def test_guest_signed_link_opens_the_order_and_is_remembered(client):
     assert client.session["orders.granted"] == ["G0000007"]
 
 
+def test_session_that_placed_the_order_may_follow_it(client):
+    # given a guest session that placed G0000008 at checkout (not G0000009)
+    OrderFactory(number="G0000008")
+    OrderFactory(number="G0000009")
+    session = client.session
+    session["placed_orders"] = ["G0000008"]
+    session.save()
+
+    # when it opens both order pages
+    mine = client.get("/orders/G0000008/")
+    other = client.get("/orders/G0000009/")
+
+    # then only its own order is shown
+    assert (mine.status_code, other.status_code) == (200, 404)
+
+
 def test_guest_link_of_another_order_does_not_open_this_one(client):
     # given two guest orders
     OrderFactory(number="G0000001")
