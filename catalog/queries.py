@@ -54,9 +54,23 @@ def categories_with_counts() -> QuerySet[Category]:
 
 
 def featured_products(limit: int = 8) -> list[Product]:
-    """Products for the home page: the newest active products that are in stock."""
-    return list(
+    """Products for the home page: the newest in-stock products, taken in turn from each
+    category so one category doesn't fill the shelf (one query)."""
+    candidates = list(
         Product.objects.for_listing()
         .filter(stock__quantity__gt=0)
-        .order_by("-created_at", "-pk")[:limit]
+        .order_by("-created_at", "-pk")[: limit * 6]
     )
+    by_category: dict[int, list[Product]] = {}
+    for product in candidates:
+        by_category.setdefault(product.category_id, []).append(product)
+    featured: list[Product] = []
+    queues = list(by_category.values())
+    while queues and len(featured) < limit:
+        for queue in list(queues):
+            if len(featured) == limit:
+                break
+            featured.append(queue.pop(0))
+            if not queue:
+                queues.remove(queue)
+    return featured

@@ -165,3 +165,18 @@ def test_home_shows_featured_in_stock_products_and_categories(
     html = response.content.decode()
     assert 'href="/products/?category=tea"' in html
     assert html.count('action="/cart/add/"') == 1
+
+
+def test_featured_products_mix_categories():
+    # Given three new books and one older mug, all in stock
+    from catalog.queries import featured_products
+
+    mugs = CategoryFactory(name="Mugs")
+    books = CategoryFactory(name="Books")
+    ProductFactory(name="Mug", category=mugs)
+    for i in range(3):
+        ProductFactory(name=f"Book {i}", category=books)
+    # When three products are featured
+    featured = featured_products(limit=3)
+    # Then the newest book comes first and the mug is not crowded out
+    assert [p.name for p in featured] == ["Book 2", "Mug", "Book 1"]
