@@ -19,12 +19,17 @@ def _on_postgres() -> bool:
     return django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only(request) -> None:
-    marker = request.node.get_closest_marker("postgres")
-    if marker and not _on_postgres():
-        reason = marker.kwargs.get("reason") or "needs PostgreSQL (set DATABASE_URL)"
-        pytest.skip(reason)
+def pytest_collection_modifyitems(config, items):
+    """Skip this directory's ``postgres`` tests on SQLite at collection, before any fixture
+    (dev server, workers) is set up for them."""
+    if _on_postgres():
+        return
+    here = Path(__file__).parent
+    for item in items:
+        marker = item.get_closest_marker("postgres")
+        if marker and here in Path(item.path).parents:
+            reason = marker.kwargs.get("reason") or "needs PostgreSQL (set DATABASE_URL)"
+            item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {reason}"))
 
 
 def attach_log(request, title: str, path: Path) -> None:

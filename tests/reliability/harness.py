@@ -98,7 +98,7 @@ class WorkerProcess:
         }
         env.update(
             {
-                "DJANGO_SETTINGS_MODULE": "shop.settings",
+                "DJANGO_SETTINGS_MODULE": "tests.reliability.worker_settings",
                 "DATABASE_URL": self.database_url,
                 "CONN_MAX_AGE": "0",
                 "TEMPORAL_ADDRESS": self.temporal_address,
@@ -109,9 +109,13 @@ class WorkerProcess:
                 # The test decides when pending orders are started.
                 "ORDER_SWEEP_INTERVAL_SECONDS": "3600",
                 # locmem would be invisible across processes: tests assert on
-                # EmailNotification rows; the text still lands in the log.
-                "EMAIL_URL": "consolemail://",
+                # EmailNotification rows (notifications log each send).
+                "EMAIL_URL": "dummymail://",
                 "LOG_LEVEL": "INFO",
+                # Fast retries; a killed worker's activity is retried after this timeout.
+                "ORDER_ACTIVITY_TIMEOUT_SECONDS": "5",
+                "ORDER_RETRY_INITIAL_INTERVAL_SECONDS": "0.2",
+                "ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS": "1",
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -200,4 +204,44 @@ def order_state(order_number: str) -> dict[str, Any]:
             ).values_list("kind", "status", "attempts")
         ),
         "emails": list(order.notifications.values_list("kind", flat=True)),
+    }
+
+
+def make_order(product: Any, quantity: int = 1, *, token: str = "tok_success_reliability") -> Any:
+    """A received order of ``quantity`` x ``product`` whose totals add up (as ``place_order``
+    leaves it, without a workflow yet). Its number is unique across test sessions, so a
+    workflow id never collides on a long-lived Temporal server."""
+    import uuid
+    from decimal import Decimal
+
+    from tests.factories import OrderFactory, OrderLineFactory
+
+    subtotal = product.price * quantity
+    shipping = Decimal("4.90")
+    order = OrderFactory(
+        number=f"R{uuid.uuid4().hex[:12].upper()}",
+        subtotal=subtotal,
+        shipping_cost=shipping,
+        total=subtotal + shipping,
+        payment_token=token,
+    )
+    OrderLineFactory(order=order, product=product, quantity=quantity)
+    return order
+
+
+def charges_of(order_number: str) -> dict[str, int]:
+    """How many times the order was charged, as the provider and as the shop see it."""
+    from orders.models import GatewayTransaction, Payment
+
+    return {
+        "gateway_succeeded": GatewayTransaction.objects.filter(
+            idempotency_key=f"order-{order_number}-charge", kind="charge", status="succeeded"
+        ).count(),
+        "gateway_charges": GatewayTransaction.objects.filter(
+            idempotency_key__startswith=f"order-{order_number}-", kind="charge"
+        ).count(),
+        "payments_succeeded": Payment.objects.filter(
+            order__number=order_number, kind="charge", status="succeeded"
+        ).count(),
+        "refunds": Payment.objects.filter(order__number=order_number, kind="refund").count(),
     }

@@ -1,0 +1,99 @@
+"""Worker crash: the ``runworker`` process is SIGKILLed in the middle of an order (right after
+the charge committed, or while creating the shipment); a restarted ``runworker`` finishes the
+order with exactly one charge, one shipment and one confirmation email."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from catalog.models import StockLevel
+from orders.models import EmailNotification, Order, Reservation, Shipment
+from orders.services import start_workflow_for
+from tests.factories import ProductFactory, set_stock
+from tests.reliability.harness import charges_of, make_order, order_state, wait_until
+from workflows import client as temporal_client
+from workflows.types import CarrierEvent
+
+pytestmark = [
+    pytest.mark.postgres(reason="a worker subprocess can't see SQLite's in-memory test database"),
+    pytest.mark.temporal,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def status_of(order: Order) -> str:
+    return Order.objects.values_list("status", flat=True).get(pk=order.pk)
+
+
+@pytest.mark.parametrize(
+    ("crash_at", "done_before_crash"),
+    [
+        # The provider recorded the charge and the shop its Payment; the activity never reported.
+        ("after_charge", {"status": "paid", "shipments": 0}),
+        # The shipment row committed; the activity never reported.
+        ("during_shipment", {"status": "shipped", "shipments": 1}),
+    ],
+)
+def test_killed_worker_is_restarted_and_finishes_the_order_once(
+    crash_at, done_before_crash, temporal, worker_process, tmp_path
+):
+    # given: an order, and a worker that SIGKILLs itself once at the crash point
+    product = set_stock(ProductFactory(), 3)
+    order = make_order(product, quantity=1)
+    marker = tmp_path / "crashed"
+    worker = worker_process(env={"SHOP_CRASH_AT": crash_at, "SHOP_CRASH_MARKER": str(marker)})
+    assert start_workflow_for(order) is True
+
+    # when: the worker dies at that point
+    assert worker.wait_exit(timeout=60) == -signal.SIGKILL
+    assert marker.read_text() == crash_at
+    assert status_of(order) == done_before_crash["status"]
+    assert Shipment.objects.filter(order=order).count() == done_before_crash["shipments"]
+    assert charges_of(order.number)["gateway_succeeded"] == 1
+
+    # and: runworker is started again (same environment: the marker makes the crash once-only)
+    worker.start()
+
+    # then: the order ships and the confirmation goes out
+    wait_until(
+        lambda: (
+            status_of(order) == "shipped"
+            and EmailNotification.objects.filter(order=order, kind="confirmation").exists()
+        ),
+        timeout=60,
+        message=lambda: f"order shipped and confirmed: {order_state(order.number)}",
+    )
+
+    # and: the carrier's delivery signal completes it
+    shipment = Shipment.objects.get(order=order)
+    temporal_client.signal_carrier_event(
+        order.number,
+        CarrierEvent(status="delivered", tracking_number=shipment.tracking_number, event_id="d1"),
+    )
+    wait_until(
+        lambda: status_of(order) == "completed",
+        timeout=30,
+        message=lambda: f"order completed: {order_state(order.number)}",
+    )
+
+    # then: one charge at the provider and in the shop, one shipment, one email of each kind
+    assert charges_of(order.number) == {
+        "gateway_succeeded": 1,
+        "gateway_charges": 1,
+        "payments_succeeded": 1,
+        "refunds": 0,
+    }
+    assert Shipment.objects.filter(order=order).count() == 1
+    emails = EmailNotification.objects.filter(order=order).order_by("kind")
+    assert [(e.kind, e.sent_at is not None) for e in emails] == [
+        ("confirmation", True),
+        ("delivered", True),
+    ]
+    assert list(Reservation.objects.filter(order=order).values_list("quantity", "state")) == [
+        (1, "committed")
+    ]
+    assert StockLevel.objects.get(product=product).quantity == 2
+    assert worker.returncode is None, "the restarted worker kept running"
