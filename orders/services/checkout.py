@@ -176,7 +176,8 @@ def place_order(
             actor="customer",
             data={"lines": len(items), "total": str(order.total)},
         )
-        CartItem.objects.filter(cart=cart).delete()
+        # Only what was ordered: an item added from another tab meanwhile stays in the cart.
+        CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
         transaction.on_commit(lambda: start_workflow_for(order), robust=True)
     return PlaceOrderResult(order, created=True)
 
