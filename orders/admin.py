@@ -198,6 +198,12 @@ class OrderAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         return super().get_queryset(request).select_related("user")
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
+    ) -> tuple[QuerySet[Order], bool]:
+        # A NUL byte can't be compared by PostgreSQL (500); no number or email holds one.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
     @admin.display(description="customer", ordering="email")
     def customer(self, order: Order) -> str:
         if order.user_id and order.user.email != order.email:

@@ -176,9 +176,11 @@ def forward_carrier_event(
 
     if status not in CARRIER_STATUSES:
         raise InvalidCarrierStatus(status)
-    shipment = (
-        Shipment.objects.select_related("order").filter(tracking_number=tracking_number).first()
-    )
+    shipment = None
+    if "\x00" not in tracking_number:  # PostgreSQL can't compare it; no parcel has one
+        shipment = (
+            Shipment.objects.select_related("order").filter(tracking_number=tracking_number).first()
+        )
     if shipment is None:
         raise ShipmentNotFound(tracking_number)
     order = shipment.order

@@ -55,6 +55,8 @@ def _may_see(request: HttpRequest, order: Order) -> bool:
 
 
 def _order_or_404(request: HttpRequest, number: str, queryset: QuerySet[Order]) -> Order:
+    if "\x00" in number:  # PostgreSQL can't even compare it; no order number has one
+        raise Http404("No such order.")
     order = queryset.filter(number=number).first()
     if order is None or not _may_see(request, order):
         raise Http404("No such order.")

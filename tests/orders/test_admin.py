@@ -84,11 +84,13 @@ def test_order_list_search_and_filter(staff_client):
     by_number = staff_client.get(LIST_URL, {"q": "N0000002"}).content.decode()
     by_email = staff_client.get(LIST_URL, {"q": "ada@"}).content.decode()
     by_status = staff_client.get(LIST_URL, {"status__exact": "failed"}).content.decode()
+    nul = staff_client.get(LIST_URL, {"q": "N0000001\x00"})
 
     # then each finds exactly the matching order
     assert "N0000002" in by_number and "N0000001" not in by_number
     assert "N0000001" in by_email and "N0000002" not in by_email
     assert "N0000002" in by_status and "N0000001" not in by_status
+    assert nul.status_code == 200 and "N0000001" in nul.content.decode()
 
 
 @pytest.mark.parametrize("status", ALL_STATUSES)

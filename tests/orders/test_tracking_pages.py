@@ -376,3 +376,12 @@ def test_cancel_needs_post(client, shopper):
 
     # then it is refused and nothing changes
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/orders/A%00B/", "/orders/A%00B/status/"])
+def test_nul_byte_in_order_number_is_not_found(client, shopper, path):
+    # given a logged-in shopper (PostgreSQL can't compare NUL bytes at all)
+    client.force_login(shopper)
+
+    # when a number with a NUL byte is requested / then it is a plain 404
+    assert client.get(path).status_code == 404

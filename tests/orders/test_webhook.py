@@ -212,3 +212,15 @@ def test_unconfigured_secret_refuses_everything(client, shipment, settings):
     # then nothing is accepted
     assert response.status_code == 503
     assert response.json()["code"] == "not_configured"
+
+
+def test_nul_byte_in_tracking_number_is_unknown(client, shipment):
+    # given a signed event whose tracking number holds a NUL byte (PostgreSQL can't compare it)
+    body = json.dumps({"tracking_number": "TRK\x00", "status": "delivered"}).encode()
+
+    # when posted
+    response = post(client, body)
+
+    # then it is simply unknown
+    assert response.status_code == 404
+    assert response.json()["code"] == "unknown_tracking_number"
