@@ -524,3 +524,18 @@ def test_api_unknown_order_numbers_are_not_found(client, alice_order, number):
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["code"] in {"not_found", "not_found"}
     assert row_counts() == before
+
+
+def test_api_replayed_idempotency_key_of_another_caller_reveals_nothing(api_shopper, teapot):
+    # given alice's order placed through the API with an idempotency key
+    key = {"HTTP_IDEMPOTENCY_KEY": "shared-key-123456"}
+    first = _post(api_shopper, "/api/checkout/", _checkout_body(email="alice@example.com"), **key)
+    assert first.status_code == 201
+    before = row_counts()
+
+    # when another caller, with an empty cart, replays the same key
+    response = _post(Client(), "/api/checkout/", _checkout_body(), **key)
+
+    # then they get their own answer (empty cart), not alice's order
+    _assert_error(response, 409, "empty_cart", "Your cart is empty.", before)
+    assert first.json()["number"] not in response.content.decode()
