@@ -110,7 +110,7 @@ class WorkerRunner:
                     detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                     self.error = (
                         f"Could not reach Temporal at {settings.TEMPORAL_ADDRESS} "
-                        f"(namespace {settings.TEMPORAL_NAMESPACE}) after {attempt} attempts "
+                        f"(namespace {settings.TEMPORAL_NAMESPACE}) after {attempt} attempt(s) "
                         f"in {self.connect_timeout:g}s: {detail}"
                     )
                     return None
