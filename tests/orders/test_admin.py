@@ -75,6 +75,26 @@ def test_order_list_shows_every_status_with_constant_queries(
     assert "44.88 EUR" in html
 
 
+def test_order_list_query_count_does_not_depend_on_page_size(
+    staff_client, monkeypatch, django_assert_max_num_queries
+):
+    # given 30 orders of different customers, listed 5 per page
+    for i in range(30):
+        full_order(f"C{i:07d}", ALL_STATUSES[i % len(ALL_STATUSES)])
+    monkeypatch.setattr(site._registry[Order], "list_per_page", 5)
+    with django_assert_max_num_queries(12) as small:
+        staff_client.get(LIST_URL)
+
+    # when the page size is 30
+    monkeypatch.setattr(site._registry[Order], "list_per_page", 30)
+    with django_assert_max_num_queries(12) as large:
+        response = staff_client.get(LIST_URL)
+
+    # then the same queries ran for 6 times the rows
+    assert len(small.captured_queries) == len(large.captured_queries)
+    assert response.content.decode().count('class="order-status"') == 30
+
+
 def test_order_list_search_and_filter(staff_client):
     # given orders of two customers in two statuses
     OrderFactory(number="N0000001", email="ada@example.com", status="paid")
