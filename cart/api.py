@@ -95,7 +95,7 @@ class CartItemView(CartMixin, APIView):
         summary="Remove a product from your cart",
         parameters=[_PRODUCT_ID],
         request=None,
-        responses={200: CartSerializer, **error_responses(404)},
+        responses={200: CartSerializer, **error_responses(400, 404)},
     )
     def delete(self, request: Request, product_id: int) -> Response:
         cart = self.caller_cart(request)
