@@ -122,6 +122,14 @@ def order_worker(temporal, background_loop, settings) -> Iterator:
     ``@pytest.mark.django_db(transaction=True)``."""
     from workflows.client import connect
 
+    # Retry failed activities within a fraction of a second (e.g. SQLite's shared in-memory
+    # test database answers concurrent writers with "table is locked"), unless a test chose.
+    for name, value in (
+        ("ORDER_RETRY_INITIAL_INTERVAL_SECONDS", 0.1),
+        ("ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS", 1.0),
+    ):
+        if not hasattr(settings, name):
+            setattr(settings, name, value)
     client = background_loop.run(connect(timeout=10), timeout=30)
     with run_order_worker(client, background_loop, settings.TEMPORAL_TASK_QUEUE) as worker:
         yield worker
