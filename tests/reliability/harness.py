@@ -106,8 +106,8 @@ class WorkerProcess:
                 "TEMPORAL_TASK_QUEUE": self.task_queue,
                 "PAYMENT_GATEWAY": settings.PAYMENT_GATEWAY,
                 "FAKE_GATEWAY_FAILURE_RATE": str(settings.FAKE_GATEWAY_FAILURE_RATE),
-                # The test decides when pending orders are started.
-                "ORDER_SWEEP_INTERVAL_SECONDS": "3600",
+                # No sweeper: the test decides when pending orders are started.
+                "ORDER_SWEEP_INTERVAL_SECONDS": "0",
                 # locmem would be invisible across processes: tests assert on
                 # EmailNotification rows (notifications log each send).
                 "EMAIL_URL": "dummymail://",

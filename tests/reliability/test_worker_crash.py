@@ -29,16 +29,16 @@ def status_of(order: Order) -> str:
 
 
 @pytest.mark.parametrize(
-    ("crash_at", "done_before_crash"),
+    ("crash_at", "activity", "done_before_crash"),
     [
         # The provider recorded the charge and the shop its Payment; the activity never reported.
-        ("after_charge", {"status": "paid", "shipments": 0}),
+        ("after_charge", "charge_payment", {"status": "paid", "shipments": 0}),
         # The shipment row committed; the activity never reported.
-        ("during_shipment", {"status": "shipped", "shipments": 1}),
+        ("during_shipment", "create_shipment", {"status": "shipped", "shipments": 1}),
     ],
 )
 def test_killed_worker_is_restarted_and_finishes_the_order_once(
-    crash_at, done_before_crash, temporal, worker_process, tmp_path
+    crash_at, activity, done_before_crash, temporal, worker_process, tmp_path
 ):
     # given: an order, and a worker that SIGKILLs itself once at the crash point
     product = set_stock(ProductFactory(), 3)
@@ -66,6 +66,10 @@ def test_killed_worker_is_restarted_and_finishes_the_order_once(
         timeout=60,
         message=lambda: f"order shipped and confirmed: {order_state(order.number)}",
     )
+
+    # and: it was the restarted process that retried the interrupted activity
+    second_run = worker.log_text().split("===== worker run 2")[1]
+    assert f"activity {activity} order={order.number} attempt=2: start" in second_run
 
     # and: the carrier's delivery signal completes it
     shipment = Shipment.objects.get(order=order)
