@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from catalog.forms import StockLevelAdminForm
 from catalog.models import Category, Product, StockLevel
 
 
@@ -20,8 +21,9 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class StockLevelInline(admin.StackedInline):
     model = StockLevel
+    form = StockLevelAdminForm
     can_delete = False
-    fields = ("quantity", "updated_at")
+    fields = ("quantity", "seen_quantity", "updated_at")
     readonly_fields = ("updated_at",)
     verbose_name = "stock"
     verbose_name_plural = "stock"
