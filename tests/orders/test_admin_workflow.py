@@ -56,7 +56,8 @@ def test_panel_shows_a_retrying_activity_with_attempts_and_last_failure(
     order_worker, staff_client, settings
 ):
     # given an order whose charge failed transiently and waits for its retry
-    settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS = 3
+    settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS = 3.0
+    settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = 6.0
     order = make_order(token=TRANSIENT, quantity=1, stock=5)
     assert start_workflow_for(order) is True
     wait_for(

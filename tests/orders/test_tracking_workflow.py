@@ -64,6 +64,7 @@ def test_fragment_follows_the_workflow_and_stops_when_final(order_worker, client
 def test_cancel_from_the_page_refunds_and_releases_stock(order_worker, client, shopper, settings):
     # given an order whose charge is being retried (a card with transient failures)
     settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS = 1.5
+    settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = 3.0
     order = _owned(make_order(token=TRANSIENT, quantity=2, stock=5), shopper)
     client.force_login(shopper)
     assert start_workflow_for(order) is True
@@ -112,6 +113,7 @@ def test_second_cancel_while_one_is_running_is_refused_by_the_workflow(
 ):
     # given an order whose charge is retrying, and staff already cancelling it
     settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS = 1.5
+    settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = 3.0
     order = _owned(make_order(token=TRANSIENT, quantity=1, stock=5), shopper)
     client.force_login(shopper)
     assert start_workflow_for(order) is True
