@@ -15,17 +15,43 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
-def setup_django(default_db: str = "sqlite:///.data/bench.sqlite3") -> None:
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named in ``url`` if it does not exist."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def engine() -> str:
+    """``sqlite`` or ``postgresql``, from ``DATABASE_URL``."""
+    return "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+
+
+def setup_django(
+    default_db: str = "sqlite:///.data/bench.sqlite3", conn_max_age: int | None = None
+) -> None:
+    """Django with the benchmark's database (migrated), no real email, quiet logs.
+    ``conn_max_age`` overrides ``CONN_MAX_AGE`` (persistent connections experiment)."""
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
     os.environ.setdefault("DATABASE_URL", default_db)
     os.environ.setdefault("EMAIL_URL", "dummymail://")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if os.environ["DATABASE_URL"].startswith("postgres"):
+        ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
+
+    if conn_max_age is not None:
+        settings.DATABASES["default"]["CONN_MAX_AGE"] = conn_max_age
 
     call_command("migrate", verbosity=0, interactive=False)
 

@@ -47,13 +47,18 @@ class Session:
         return match.group(1) if match else self.cookies.get("csrftoken", "")
 
 
-def _fill_cart(s: Session, product_id: int) -> None:
-    token = s.csrf("/cart/")
-    s.request(
+def _fill_cart(s: Session, product: tuple[int, str]) -> None:
+    """Put one unit of ``product`` (id, page path) in the session's cart, as a shopper does:
+    open the product page (it sets the CSRF cookie), post its add-to-cart form."""
+    product_id, product_path = product
+    token = s.csrf(product_path)
+    status, _ = s.request(
         "POST",
         "/cart/add/",
         {"csrfmiddlewaretoken": token, "product_id": product_id, "quantity": 1},
     )
+    if status != 302:
+        raise RuntimeError(f"adding to the cart answered {status}")
 
 
 CHECKOUT_FORM = {
@@ -67,15 +72,15 @@ CHECKOUT_FORM = {
     "phone": "",
     "shipping_method": "standard",
     "card_number": "4242424242424242",
-    "exp_month": "12",
-    "exp_year": "2099",
+    "expiry": "12/99",
     "cvc": "123",
 }
 
 
-def _checkout_once(s: Session, product_id: int) -> tuple[float, int]:
-    """Untimed: fill the cart and load the form. Timed: the checkout POST."""
-    _fill_cart(s, product_id)
+def _checkout_once(s: Session, product: tuple[int, str]) -> tuple[float, int]:
+    """Untimed: fill the cart and load the form. Timed: the checkout POST (a valid form: the
+    answer is the redirect to the confirmation page)."""
+    _fill_cart(s, product)
     token = s.csrf("/checkout/")
     form = {**CHECKOUT_FORM, "csrfmiddlewaretoken": token, "checkout_token": uuid.uuid4().hex}
     started = time.perf_counter()
@@ -84,27 +89,31 @@ def _checkout_once(s: Session, product_id: int) -> tuple[float, int]:
 
 
 def _worker(args: tuple) -> dict:
-    host, port, kind, path, threads, seconds, product_id = args
+    host, port, kind, path, threads, seconds, product = args
     counts = {"requests": 0, "errors": 0, "busy_seconds": 0.0}
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
 
     def loop() -> None:
         s = Session(host, port)
-        if kind == "cart":
-            _fill_cart(s, product_id)
         n = errors = 0
         busy = 0.0
         while time.perf_counter() < stop_at:
-            if kind == "checkout":
-                elapsed, status = _checkout_once(s, product_id)
-                busy += elapsed
-                ok = status in (302, 303)
-            else:
-                started = time.perf_counter()
-                status, _ = s.request("GET", path)
-                busy += time.perf_counter() - started
-                ok = status == 200
+            try:
+                if kind == "cart" and n == 0:
+                    _fill_cart(s, product)
+                if kind == "checkout":
+                    elapsed, status = _checkout_once(s, product)
+                    busy += elapsed
+                    ok = status in (302, 303)
+                else:
+                    started = time.perf_counter()
+                    status, _ = s.request("GET", path)
+                    busy += time.perf_counter() - started
+                    ok = status == 200
+            except Exception:  # a broken connection counts as an error; start afresh
+                ok = False
+                s = Session(host, port)
             n += 1
             errors += 0 if ok else 1
         with lock:
@@ -129,14 +138,12 @@ def run_load(
     processes: int = 2,
     threads: int = 4,
     seconds: float = 5.0,
-    product_id: int = 0,
+    product: tuple[int, str] = (0, ""),
 ) -> dict:
     """Requests per second over ``seconds``; for ``checkout`` only the POST is timed and the
     rate is concurrency / mean POST latency."""
     with Pool(processes) as pool:
-        parts = pool.map(
-            _worker, [(host, port, kind, path, threads, seconds, product_id)] * processes
-        )
+        parts = pool.map(_worker, [(host, port, kind, path, threads, seconds, product)] * processes)
     total = sum(p["requests"] for p in parts)
     errors = sum(p["errors"] for p in parts)
     busy = sum(p["busy_seconds"] for p in parts)

@@ -1,43 +1,70 @@
 """Order processing benchmark: our OrderWorkflow against a bare workflow, same run, same server.
 
-    python -m bench.orders [--latency-orders 30] [--concurrent-orders 40]
+    python -m bench.orders [--latency-orders 30] [--concurrent-orders 40] [--rounds 2]
+                           [--variants bare,ours,local] [--max-concurrent-activities 10]
+                           [--products 10] [--conn-max-age N]
                            [--temporal-address HOST:PORT] [--database-url URL]
 
 (a) latency from ``orders.services.place_order`` to the confirmation email sent, sequential,
 p50/p95; (b) throughput of N orders placed concurrently, until all confirmations are sent.
 Baseline: ``bench.bare_workflow.BareWorkflow`` with as many no-op activities as the order has
 steps up to the confirmation email, run by a worker of the same size in the same process,
-interleaved with ours so machine noise hits both alike. Prints a table and writes
-``bench/results/orders.json``.
+interleaved with ours so machine noise hits both alike. Variant ``local``: the same order
+workflow with the short database-only steps as local activities (``bench.local_workflow``).
+Prints a table and writes ``bench/results/orders-<sqlite|postgresql>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import statistics
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from bench.common import machine, setup_django, summary, table, write_json
+from bench.common import engine, machine, setup_django, summary, table, write_json
 
-POLL_SECONDS = 0.005
+LATENCY_POLL_SECONDS = 0.005
+THROUGHPUT_POLL_SECONDS = 0.02
+VARIANTS = ("bare", "ours", "local")
+LABELS = {
+    "bare": "bare workflow",
+    "ours": "OrderWorkflow",
+    "local": "OrderWorkflow, local DB steps",
+}
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency-orders", type=int, default=30)
     parser.add_argument("--concurrent-orders", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=2, help="throughput rounds per variant")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--placing-threads", type=int, default=8)
-    parser.add_argument("--max-concurrent-activities", type=int, default=20)
+    parser.add_argument("--max-concurrent-activities", type=int, default=10)
+    parser.add_argument("--products", type=int, default=10, help="orders cycle over N products")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="override CONN_MAX_AGE (experiment: persistent connections on SQLite)",
+    )
     parser.add_argument("--temporal-address", default="", help="reuse a running server")
     parser.add_argument("--database-url", default="", help="default: DATABASE_URL or SQLite")
-    parser.add_argument("--local-activities", action="store_true", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    args.variants = [v for v in args.variants.split(",") if v]
+    unknown = set(args.variants) - set(VARIANTS)
+    if unknown or "bare" not in args.variants:
+        parser.error(f"--variants: choose from {', '.join(VARIANTS)}, including bare")
+    return args
 
 
 class Bench:
+    """A dev server (or ``--temporal-address``), one worker per variant in this process."""
+
     def __init__(self, args: argparse.Namespace) -> None:
         from django.conf import settings
 
@@ -53,45 +80,46 @@ class Bench:
             self.server = DevServer(headless=True).start()
             settings.TEMPORAL_ADDRESS = self.server.address
         run_id = uuid.uuid4().hex[:6]
-        settings.TEMPORAL_TASK_QUEUE = f"bench-orders-{run_id}"
-        self.bare_queue = f"bench-bare-{run_id}"
+        self.queues = {v: f"bench-{v}-{run_id}" for v in args.variants}
         reset_client()
         self.loop = BackgroundLoop("bench-worker")
         self.client = self.loop.run(connect(timeout=30), timeout=60)
-        self._start_workers(settings.TEMPORAL_TASK_QUEUE)
-        self.product = self._make_product(run_id)
+        self.products = self._make_products(run_id, args.products)
+        self._turn = itertools.count()
+        self.workers: list = []
+        self.loop.run(self._start_workers(), timeout=60)
 
-    def _start_workers(self, order_queue: str) -> None:
+    async def _start_workers(self) -> None:
+        # Workers must be built on the loop that runs them (the workflow runtime binds to it).
         from temporalio.worker import Worker
 
         from bench.bare_workflow import BareWorkflow, noop
-        from workflows.worker import create_worker
+        from bench.local_workflow import LocalStepsOrderWorkflow
+        from workflows.worker import ACTIVITIES, create_worker
 
         size = self.args.max_concurrent_activities
-        self.order_worker = create_worker(
-            self.client, task_queue=order_queue, max_concurrent_activities=size
-        )
-        self.bare_worker = Worker(
-            self.client,
-            task_queue=self.bare_queue,
-            workflows=[BareWorkflow],
-            activities=[noop],
-            activity_executor=ThreadPoolExecutor(size),
-            max_concurrent_activities=size,
-        )
-
-        async def _start() -> None:
-            self._tasks = [
-                asyncio.ensure_future(self.order_worker.run()),
-                asyncio.ensure_future(self.bare_worker.run()),
-            ]
-            await asyncio.sleep(0.5)
-
-        self.loop.run(_start(), timeout=30)
+        for variant, queue in self.queues.items():
+            if variant == "ours":
+                worker = create_worker(
+                    self.client, task_queue=queue, max_concurrent_activities=size
+                )
+            else:
+                bare = variant == "bare"
+                worker = Worker(
+                    self.client,
+                    task_queue=queue,
+                    workflows=[BareWorkflow if bare else LocalStepsOrderWorkflow],
+                    activities=[noop] if bare else ACTIVITIES,
+                    activity_executor=ThreadPoolExecutor(size, thread_name_prefix=variant),
+                    max_concurrent_activities=size,
+                )
+            self.workers.append(worker)
+        self._tasks = [asyncio.ensure_future(w.run()) for w in self.workers]
+        await asyncio.sleep(0.5)
 
     def close(self) -> None:
         async def _stop() -> None:
-            await asyncio.gather(self.order_worker.shutdown(), self.bare_worker.shutdown())
+            await asyncio.gather(*(w.shutdown() for w in self.workers))
 
         try:
             self.loop.run(_stop(), timeout=60)
@@ -101,21 +129,24 @@ class Bench:
                 self.server.stop()
 
     @staticmethod
-    def _make_product(run_id: str):
+    def _make_products(run_id: str, count: int) -> list:
         from catalog.models import Category, Product, StockLevel
 
         category, _ = Category.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-        product = Product.objects.create(
-            category=category,
-            sku=f"BENCH-{run_id}",
-            slug=f"bench-{run_id}",
-            name=f"Bench item {run_id}",
-            price=Decimal("9.99"),
-        )
-        StockLevel.objects.create(product=product, quantity=1_000_000)
-        return product
+        products = []
+        for n in range(count):
+            product = Product.objects.create(
+                category=category,
+                sku=f"BENCH-{run_id}-{n}",
+                slug=f"bench-{run_id}-{n}",
+                name=f"Bench item {run_id} {n}",
+                price=Decimal("9.99"),
+            )
+            StockLevel.objects.create(product=product, quantity=1_000_000)
+            products.append(product)
+        return products
 
-    # --- ours ------------------------------------------------------------------------------
+    # --- our workflow (and its local-activity variant) --------------------------------------
     def place(self) -> str:
         from django.db import close_old_connections
 
@@ -123,24 +154,25 @@ class Bench:
         from orders.payments.fake import FakeGateway
         from orders.services import place_order
 
+        product = self.products[next(self._turn) % len(self.products)]
         cart = Cart.objects.create(session_key=uuid.uuid4().hex[:32])
-        CartItem.objects.create(cart=cart, product=self.product, quantity=1)
+        CartItem.objects.create(cart=cart, product=product, quantity=1)
         result = place_order(
             cart=cart,
             email="bench@example.com",
             shipping_address={
                 "full_name": "Bench Mark",
                 "line1": "1 Loop Road",
-                "line2": "",
                 "city": "Berlin",
                 "postal_code": "10115",
                 "country": "DE",
-                "phone": "",
             },
             shipping_method="standard",
             card=FakeGateway().tokenize("4242424242424242", 12, 2099, "123"),
             checkout_token=uuid.uuid4().hex,
         )
+        if result.order.workflow_started_at is None:
+            raise RuntimeError(f"order {result.order.number}: the workflow did not start")
         close_old_connections()
         return result.order.number
 
@@ -152,56 +184,56 @@ class Bench:
             order__number__in=numbers, kind="confirmation", sent_at__isnull=False
         ).count()
 
-    def wait_confirmed(self, numbers: list[str], timeout: float = 300) -> None:
+    def wait_confirmed(self, numbers: list[str], poll: float, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
         while self.confirmed(numbers) < len(numbers):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{len(numbers) - self.confirmed(numbers)} orders unconfirmed")
-            time.sleep(POLL_SECONDS)
+                missing = len(numbers) - self.confirmed(numbers)
+                raise TimeoutError(f"{missing} orders unconfirmed after {timeout}s")
+            time.sleep(poll)
 
-    def ours_latency(self) -> float:
+    def _use_queue(self, variant: str) -> None:
+        from django.conf import settings
+
+        settings.TEMPORAL_TASK_QUEUE = self.queues[variant]  # read by place_order's start
+
+    def order_latency(self, variant: str) -> tuple[float, float, str]:
+        """(seconds to the confirmation email, seconds placing, workflow id)."""
+        self._use_queue(variant)
         started = time.perf_counter()
         number = self.place()
-        self.wait_confirmed([number], timeout=60)
-        return time.perf_counter() - started
+        placed = time.perf_counter() - started
+        self.wait_confirmed([number], LATENCY_POLL_SECONDS, timeout=60)
+        return time.perf_counter() - started, placed, f"order-{number}"
 
-    def ours_throughput(self, count: int) -> float:
+    def order_throughput(self, variant: str, count: int) -> float:
+        self._use_queue(variant)
         started = time.perf_counter()
         with ThreadPoolExecutor(self.args.placing_threads) as pool:
             numbers = list(pool.map(lambda _: self.place(), range(count)))
-        self.wait_confirmed(numbers)
+        self.wait_confirmed(numbers, THROUGHPUT_POLL_SECONDS)
         return count / (time.perf_counter() - started)
 
     # --- bare ------------------------------------------------------------------------------
-    def bare_latency(self) -> float:
+    def _bare_start(self, client_call: str = "execute_workflow"):
         from bench.bare_workflow import BARE_STEPS
 
-        async def _run() -> None:
-            await self.client.execute_workflow(
-                "BenchBareWorkflow",
-                BARE_STEPS,
-                id=f"bare-{uuid.uuid4().hex}",
-                task_queue=self.bare_queue,
-            )
+        workflow_id = f"bare-{uuid.uuid4().hex}"
+        call = getattr(self.client, client_call)
+        return workflow_id, call(
+            "BenchBareWorkflow", BARE_STEPS, id=workflow_id, task_queue=self.queues["bare"]
+        )
 
+    def bare_latency(self) -> tuple[float, float, str]:
         started = time.perf_counter()
-        self.loop.run(_run(), timeout=60)
-        return time.perf_counter() - started
+        workflow_id, run = self._bare_start()
+        self.loop.run(run, timeout=60)
+        return time.perf_counter() - started, 0.0, workflow_id
 
     def bare_throughput(self, count: int) -> float:
-        from bench.bare_workflow import BARE_STEPS
-
         async def _run() -> None:
             handles = await asyncio.gather(
-                *[
-                    self.client.start_workflow(
-                        "BenchBareWorkflow",
-                        BARE_STEPS,
-                        id=f"bare-{uuid.uuid4().hex}",
-                        task_queue=self.bare_queue,
-                    )
-                    for _ in range(count)
-                ]
+                *[self._bare_start("start_workflow")[1] for _ in range(count)]
             )
             await asyncio.gather(*[h.result() for h in handles])
 
@@ -209,73 +241,127 @@ class Bench:
         self.loop.run(_run(), timeout=300)
         return count / (time.perf_counter() - started)
 
+    # --- both ------------------------------------------------------------------------------
+    def latency(self, variant: str) -> tuple[float, float, str]:
+        return self.bare_latency() if variant == "bare" else self.order_latency(variant)
 
-def main() -> None:
-    args = parse_args()
+    def throughput(self, variant: str, count: int) -> float:
+        if variant == "bare":
+            return self.bare_throughput(count)
+        return self.order_throughput(variant, count)
+
+    def breakdowns(self, workflow_ids: dict[str, list[str]]) -> dict[str, dict]:
+        from bench.history import breakdown, median_breakdown
+
+        async def _all() -> dict[str, dict]:
+            out = {}
+            for variant, ids in workflow_ids.items():
+                until = None if variant == "bare" else "send_confirmation_email"
+                out[variant] = median_breakdown(
+                    [await breakdown(self.client, wid, until) for wid in ids]
+                )
+            return out
+
+        return self.loop.run(_all(), timeout=120)
+
+
+def measure(args: argparse.Namespace) -> dict:
+    bench = Bench(args)
+    variants = args.variants
+    latency: dict[str, list[float]] = {v: [] for v in variants}
+    placing: dict[str, list[float]] = {v: [] for v in variants}
+    ids: dict[str, list[str]] = {v: [] for v in variants}
+    rates: dict[str, list[float]] = {v: [] for v in variants}
+    try:
+        for _ in range(3):  # warm up every path (imports, sandbox, connections)
+            for v in variants:
+                bench.latency(v)
+        for _ in range(args.latency_orders):  # interleaved: noise hits all alike
+            for v in variants:
+                seconds, placed, workflow_id = bench.latency(v)
+                latency[v].append(seconds)
+                placing[v].append(placed)
+                ids[v].append(workflow_id)
+        for _ in range(args.rounds):
+            for v in variants:
+                rates[v].append(bench.throughput(v, args.concurrent_orders))
+        breakdowns = bench.breakdowns(ids)
+    finally:
+        bench.close()
+    stats = {v: summary(latency[v]) for v in variants}
+    return {
+        "machine": machine(),
+        "params": vars(args),
+        "latency_seconds": stats,
+        "placing_seconds": {v: summary(placing[v]) for v in variants if v != "bare"},
+        "latency_ratio_p50": {v: stats[v]["p50"] / stats["bare"]["p50"] for v in variants},
+        "latency_ratio_p95": {v: stats[v]["p95"] / stats["bare"]["p95"] for v in variants},
+        "throughput_orders_per_second": rates,
+        "throughput_ratio": {
+            v: statistics.median(rates[v]) / statistics.median(rates["bare"]) for v in variants
+        },
+        "breakdown_seconds": breakdowns,
+        "targets": {"latency_ratio_max": 1.3, "throughput_ratio_min": 0.75},
+    }
+
+
+def report(result: dict) -> str:
+    args = result["params"]
+    ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
+    variants = args["variants"]
+    rows = [["variant", "latency p50", "p95", "ratio p50 (p95)", "throughput", "ratio"]]
+    for v in variants:
+        lat, rates = result["latency_seconds"][v], result["throughput_orders_per_second"][v]
+        rows.append(
+            [
+                LABELS[v],
+                ms(lat["p50"]),
+                ms(lat["p95"]),
+                f"{result['latency_ratio_p50'][v]:.2f} ({result['latency_ratio_p95'][v]:.2f})",
+                f"{statistics.median(rates):.1f}/s ({min(rates):.1f}-{max(rates):.1f})",
+                f"{result['throughput_ratio'][v]:.2f}",
+            ]
+        )
+    rows.append(["target", "", "", "<= 1.3", "", ">= 0.75"])
+    lines = [table(rows), "", "Where the time goes (medians, server timestamps):"]
+    rows = [["variant", "total", "activities", "workflow tasks", "task queue", "other", "tasks"]]
+    for v in variants:
+        b = result["breakdown_seconds"].get(v) or {}
+        if not b:
+            continue
+        rows.append(
+            [
+                LABELS[v],
+                ms(b["total"]),
+                ms(b["activities"]),
+                ms(b["workflow_tasks"]),
+                ms(b["workflow_task_queue"]),
+                ms(b["other"]),
+                f"{b['workflow_task_count']} wft, {b['activity_task_count']} act, "
+                f"{b['local_activity_count']} local",
+            ]
+        )
+    lines.append(table(rows))
+    for v in ("ours", "local"):
+        per = (result["breakdown_seconds"].get(v) or {}).get("per_activity")
+        if per:
+            steps = ", ".join(f"{name} {ms(s)}" for name, s in per.items())
+            lines.append(f"{LABELS[v]} activity execution: {steps}")
+    for v, p in result["placing_seconds"].items():
+        lines.append(f"{LABELS[v]} place_order (incl. workflow start): p50 {ms(p['p50'])}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     if args.database_url:
         import os
 
         os.environ["DATABASE_URL"] = args.database_url
-    setup_django()
-    bench = Bench(args)
-    try:
-        # Warm up both paths (imports, sandbox, connections) before measuring.
-        for _ in range(3):
-            bench.ours_latency()
-            bench.bare_latency()
-        ours, bare = [], []
-        for _ in range(args.latency_orders):  # interleaved: noise hits both alike
-            ours.append(bench.ours_latency())
-            bare.append(bench.bare_latency())
-        bare_tp = bench.bare_throughput(args.concurrent_orders)
-        ours_tp = bench.ours_throughput(args.concurrent_orders)
-        bare_tp2 = bench.bare_throughput(args.concurrent_orders)
-        ours_tp2 = bench.ours_throughput(args.concurrent_orders)
-    finally:
-        bench.close()
-
-    ours_s, bare_s = summary(ours), summary(bare)
-    ours_tp_best, bare_tp_best = max(ours_tp, ours_tp2), max(bare_tp, bare_tp2)
-    result = {
-        "machine": machine(),
-        "params": vars(args),
-        "latency_seconds": {"ours": ours_s, "bare": bare_s},
-        "latency_ratio_p50": ours_s["p50"] / bare_s["p50"],
-        "latency_ratio_p95": ours_s["p95"] / bare_s["p95"],
-        "throughput_orders_per_second": {"ours": [ours_tp, ours_tp2], "bare": [bare_tp, bare_tp2]},
-        "throughput_ratio": ours_tp_best / bare_tp_best,
-        "targets": {"latency_ratio_max": 1.3, "throughput_ratio_min": 0.75},
-    }
-    path = write_json("orders", result)
-    ms = lambda s: f"{s * 1000:.1f} ms"  # noqa: E731
-    print(
-        table(
-            [
-                ["measure", "ours", "bare workflow", "ratio ours/bare", "target"],
-                [
-                    "latency p50",
-                    ms(ours_s["p50"]),
-                    ms(bare_s["p50"]),
-                    f"{result['latency_ratio_p50']:.2f}",
-                    "<= 1.3",
-                ],
-                [
-                    "latency p95",
-                    ms(ours_s["p95"]),
-                    ms(bare_s["p95"]),
-                    f"{result['latency_ratio_p95']:.2f}",
-                    "<= 1.3",
-                ],
-                [
-                    f"throughput ({args.concurrent_orders} concurrent)",
-                    f"{ours_tp_best:.1f}/s",
-                    f"{bare_tp_best:.1f}/s",
-                    f"{result['throughput_ratio']:.2f}",
-                    ">= 0.75",
-                ],
-            ]
-        )
-    )
+    setup_django(conn_max_age=args.conn_max_age)
+    result = measure(args)
+    path = write_json(f"orders-{engine()}", result)
+    print(report(result))
     print(f"\nwritten: {path}")
 
 

@@ -10,14 +10,16 @@ Writes ``bench/results/pages.json``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from bench.common import ROOT, machine, table, write_json
+from bench.common import ROOT, ensure_database, machine, table, write_json
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/shop_bench"
 
@@ -29,19 +31,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--client-threads", type=int, default=4)
     return parser.parse_args()
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def server_env(args: argparse.Namespace, temporal_address: str) -> dict[str, str]:
@@ -89,41 +82,18 @@ def wait_up(url: str, timeout: float = 60) -> None:
     raise TimeoutError(f"server did not answer {url}")
 
 
-def query_counts(env: dict[str, str]) -> dict[str, int]:
-    """SQL queries per request, measured in-process with Django's test client."""
-    code = r"""
-import json, django
-django.setup()
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from catalog.models import Category, Product
-c = Client()
-p = Product.objects.for_listing().first()
-cats = list(Category.objects.all())
-out = {}
-def count(name, method, path, **kw):
-    with CaptureQueriesContext(connection) as ctx:
-        r = getattr(c, method)(path, **kw)
-    out[name] = {"queries": len(ctx), "status": r.status_code}
-count("trivial", "get", "/bench/trivial/")
-count("listing (page 1)", "get", "/products/")
-count("listing (page 2)", "get", "/products/?page=2")
-count("listing (small category)", "get", f"/products/?category={cats[-1].slug}")
-count("detail", "get", p.get_absolute_url())
-c.post("/cart/add/", {"product_id": p.pk, "quantity": 1})
-count("cart (1 line)", "get", "/cart/")
-for other in Product.objects.for_listing().exclude(pk=p.pk)[:9]:
-    c.post("/cart/add/", {"product_id": other.pk, "quantity": 1})
-count("cart (10 lines)", "get", "/cart/")
-print(json.dumps(out))
-"""
-    env = {**env, "DEBUG": "true", "SECURE_SSL_REDIRECT": "false"}
+def query_counts(env: dict[str, str]) -> dict[str, dict[str, int]]:
+    """SQL queries per request, measured in-process with Django's test client (same settings
+    and database as the server)."""
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "bench.querycount"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    import json
-
+    if out.returncode != 0:
+        raise RuntimeError(f"query count script failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -166,68 +136,100 @@ def main() -> None:
         import django
 
         django.setup()
-        from catalog.models import Product
+        from catalog.models import Product, StockLevel
 
-        product = (
-            Product.objects.for_listing().filter(stock__quantity__gt=1000).first()
-            or Product.objects.for_listing().order_by("-stock__quantity").first()
-        )
+        product = Product.objects.for_listing().order_by("-stock__quantity", "pk").first()
+        # Plenty of stock so the checkout never sells out mid-run.
+        StockLevel.objects.filter(product=product).update(quantity=10_000_000)
         pages = {
             "listing": ("get", "/products/"),
             "detail": ("get", product.get_absolute_url()),
             "cart": ("cart", "/cart/"),
             "checkout POST": ("checkout", "/checkout/"),
         }
-        # Give the checkout plenty of stock so it never sells out mid-run.
-        from catalog.models import StockLevel
-
-        StockLevel.objects.filter(product=product).update(quantity=10_000_000)
-        results: dict[str, list[dict]] = {name: [] for name in ["trivial", *pages]}
-        load = dict(seconds=args.seconds, product_id=product.pk)
-        run_load("127.0.0.1", port, "get", "/bench/trivial/", seconds=1.0)  # warm-up
-        for _ in range(args.rounds):  # interleave trivial with each page
+        load = {
+            "seconds": args.seconds,
+            "product": (product.pk, product.get_absolute_url()),
+            "processes": args.client_processes,
+            "threads": args.client_threads,
+        }
+        run_load("127.0.0.1", port, "get", "/bench/trivial/", **{**load, "seconds": 1.0})
+        for kind, path in pages.values():  # warm-up: templates, connections
+            run_load("127.0.0.1", port, kind, path, **{**load, "seconds": 0.5})
+        runs: dict[str, list[dict]] = {name: [] for name in pages}
+        for _ in range(args.rounds):
             for name, (kind, path) in pages.items():
-                results["trivial"].append(
-                    run_load("127.0.0.1", port, "get", "/bench/trivial/", **load)
-                )
-                results[name].append(run_load("127.0.0.1", port, kind, path, **load))
+                # Each page right after its own trivial run: noise from the machine hits both.
+                trivial = run_load("127.0.0.1", port, "get", "/bench/trivial/", **load)
+                page = run_load("127.0.0.1", port, kind, path, **load)
+                runs[name].append({"trivial": trivial, "page": page})
     finally:
         gunicorn.terminate()
         gunicorn.wait(30)
         temporal.stop()
 
-    trivial_rps = sorted(r["rps"] for r in results["trivial"])[len(results["trivial"]) // 2]
-    rows = [["page", "req/s", "ratio to trivial", "errors", "SQL queries / request"]]
-    summary = {}
-    for name in ["trivial", *pages]:
-        best = max(results[name], key=lambda r: r["rps"])
-        ratio = best["rps"] / trivial_rps
-        queries = {k: v["queries"] for k, v in counts.items() if k.startswith(name.split()[0])}
-        summary[name] = {
-            "runs": results[name],
-            "rps": best["rps"],
-            "ratio": ratio,
-            "queries": queries,
+    payload = summarize(args, runs, counts)
+    path = write_json("pages", payload)
+    print(report(payload))
+    print(f"\nwritten: {path}")
+
+
+def summarize(
+    args: argparse.Namespace, runs: dict[str, list[dict]], counts: dict[str, dict[str, int]]
+) -> dict:
+    pages = {}
+    trivial_all = [r["trivial"]["rps"] for rs in runs.values() for r in rs]
+    for name, rs in runs.items():
+        ratios = [r["page"]["rps"] / r["trivial"]["rps"] for r in rs]
+        pages[name] = {
+            "rps_median": statistics.median(r["page"]["rps"] for r in rs),
+            "ratio_median": statistics.median(ratios),
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+            "latency_ms_median": statistics.median(r["page"]["mean_latency_ms"] for r in rs),
+            "errors": sum(r["page"]["errors"] for r in rs),
+            "queries": {
+                k: v["queries"] for k, v in counts.items() if k.startswith(name.split()[0])
+            },
+            "runs": rs,
         }
-        rows.append(
-            [
-                name,
-                f"{best['rps']:.0f}",
-                f"{ratio:.2f}",
-                str(sum(r["errors"] for r in results[name])),
-                ", ".join(f"{k}: {v}" for k, v in queries.items()) or "-",
-            ]
-        )
-    payload = {
+    return {
         "machine": machine(),
         "params": vars(args),
-        "pages": summary,
+        "trivial_rps_median": statistics.median(trivial_all),
+        "trivial_rps_min": min(trivial_all),
+        "trivial_rps_max": max(trivial_all),
+        "pages": pages,
         "query_counts": counts,
         "targets": {"listing_ratio_min": 0.5, "detail_ratio_min": 0.5},
     }
-    path = write_json("pages", payload)
-    print(table(rows))
-    print(f"\nwritten: {path}")
+
+
+def report(payload: dict) -> str:
+    target = {"listing": ">= 0.5", "detail": ">= 0.5"}
+    rows = [["page", "req/s", "ratio to trivial (min-max)", "target", "errors", "SQL queries"]]
+    rows.append(
+        [
+            "trivial",
+            f"{payload['trivial_rps_median']:.0f}",
+            "1",
+            "",
+            "0",
+            str(payload["query_counts"]["trivial"]["queries"]),
+        ]
+    )
+    for name, p in payload["pages"].items():
+        rows.append(
+            [
+                name,
+                f"{p['rps_median']:.0f}",
+                f"{p['ratio_median']:.2f} ({p['ratio_min']:.2f}-{p['ratio_max']:.2f})",
+                target.get(name, ""),
+                str(p["errors"]),
+                ", ".join(f"{k}: {v}" for k, v in p["queries"].items()),
+            ]
+        )
+    return table(rows)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,84 @@
+"""Smoke tests of the benchmark code (not the benchmarks themselves: those are
+``python -m bench.orders`` / ``python -m bench.pages``). Fast, no servers."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from temporalio import workflow
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+from bench import common, history, loadgen, orders, querycount
+from bench.local_workflow import DEFAULT_LOCAL_STEPS, LocalStepsOrderWorkflow
+from orders.forms import CheckoutForm
+from workflows.types import WORKFLOW_NAME
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", [loadgen.CHECKOUT_FORM, querycount.CHECKOUT_FORM])
+def test_bench_checkout_forms_are_valid_checkout_posts(form):
+    # given the form the load generator / query counter posts to /checkout/
+    data = {**form, "checkout_token": uuid.uuid4().hex}
+    # when the real checkout form validates it
+    checkout = CheckoutForm(data)
+    # then it is accepted and yields a card token (the field names still match)
+    assert checkout.errors == {}
+    assert checkout.card is not None
+    assert checkout.card.last4 == "4242"
+
+
+def test_local_steps_variant_is_a_valid_sandboxed_order_workflow():
+    # given the benchmark's local-activity variant of OrderWorkflow
+    defn = workflow._Definition.must_from_class(LocalStepsOrderWorkflow)
+
+    # when the sandbox validates it as a worker would
+    async def prepare() -> None:
+        SandboxedWorkflowRunner().prepare_workflow(defn)
+
+    asyncio.run(prepare())
+    # then it runs under the real workflow's name with the DB-only steps local
+    assert defn.name == WORKFLOW_NAME
+    assert set(defn.queries) == {"progress"}
+    assert set(defn.updates) == {"cancel"}
+    assert LocalStepsOrderWorkflow.local_steps == frozenset(DEFAULT_LOCAL_STEPS)
+    assert "charge_payment" not in LocalStepsOrderWorkflow.local_steps
+
+
+def test_orders_args_require_the_bare_baseline():
+    # given / when the variants are parsed
+    args = orders.parse_args(["--variants", "bare,ours"])
+    # then they are a list, and leaving out the baseline is refused
+    assert args.variants == ["bare", "ours"]
+    with pytest.raises(SystemExit):
+        orders.parse_args(["--variants", "ours"])
+
+
+def test_summary_and_median_breakdown():
+    # given latencies and two history breakdowns
+    values = [0.1, 0.2, 0.3, 0.4, 0.5]
+    samples = [
+        {
+            "total": total,
+            "activities": 0.1,
+            "workflow_tasks": 0.05,
+            "workflow_task_queue": 0.01,
+            "other": total - 0.16,
+            "per_activity": {"validate_order": 0.02},
+            "workflow_task_count": 6,
+            "activity_task_count": 5,
+            "local_activity_count": 0,
+        }
+        for total in (0.2, 0.4)
+    ]
+    # when they are summarised
+    stats = common.summary(values)
+    merged = history.median_breakdown(samples)
+    # then percentiles interpolate and medians are per field
+    assert stats["p50"] == pytest.approx(0.3)
+    assert stats["p95"] == pytest.approx(0.48)
+    assert merged["total"] == pytest.approx(0.3)
+    assert merged["per_activity"] == {"validate_order": pytest.approx(0.02)}
+    assert merged["workflow_task_count"] == 6
+    assert merged["n"] == 2
