@@ -4,12 +4,22 @@ progress in the detail, cancel through the workflow's update, refusal after ship
 from __future__ import annotations
 
 import pytest
+from django.db import OperationalError
 
-from orders.models import GatewayTransaction, Payment
+from orders.models import EmailNotification, GatewayTransaction, Payment
 from orders.services.checkout import start_workflow_for
 from tests.workflows.helpers import TRANSIENT, make_order, status_of, wait_for
 
 pytestmark = [pytest.mark.temporal, pytest.mark.django_db(transaction=True)]
+
+
+def _settled(query) -> bool:
+    """``query()`` truthy; False while SQLite's shared test database is locked by a worker
+    thread (the next poll reads again)."""
+    try:
+        return bool(query())
+    except OperationalError:
+        return False
 
 
 def _owned(order, user):
@@ -22,10 +32,18 @@ def _owned(order, user):
 def test_detail_has_live_progress_and_cancel_is_refused_after_shipping(
     order_worker, shopper_api, shopper
 ):
-    # given a shopper's order that the real workflow has shipped
+    # given a shopper's order that the real workflow has shipped and confirmed by email (it
+    # now waits for the carrier, so nothing writes while the test reads)
     order = _owned(make_order(quantity=1, stock=5), shopper)
     assert start_workflow_for(order) is True
-    wait_for(lambda: status_of(order) == "shipped", timeout=20)
+    wait_for(
+        lambda: _settled(
+            EmailNotification.objects.filter(
+                order=order, kind="confirmation", sent_at__isnull=False
+            ).exists
+        ),
+        timeout=20,
+    )
 
     # when the shopper reads it and then tries to cancel
     detail = shopper_api.get(f"/api/orders/{order.number}/").json()
@@ -48,12 +66,15 @@ def test_detail_has_live_progress_and_cancel_is_refused_after_shipping(
 def test_cancel_through_the_workflow_refunds(order_worker, shopper_api, shopper, settings):
     # given an order whose charge is being retried (a card with transient failures)
     settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS = 1.5
+    settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = 3.0
     order = _owned(make_order(token=TRANSIENT, quantity=2, stock=5), shopper)
     assert start_workflow_for(order) is True
     wait_for(
-        lambda: GatewayTransaction.objects.filter(
-            idempotency_key=f"order-{order.number}-charge", attempts__gte=1
-        ).exists(),
+        lambda: _settled(
+            GatewayTransaction.objects.filter(
+                idempotency_key=f"order-{order.number}-charge", attempts__gte=1
+            ).exists
+        ),
         timeout=20,
     )
 
