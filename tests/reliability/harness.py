@@ -245,3 +245,44 @@ def charges_of(order_number: str) -> dict[str, int]:
         ).count(),
         "refunds": Payment.objects.filter(order__number=order_number, kind="refund").count(),
     }
+
+
+CHECKOUT_ADDRESS = {
+    "full_name": "Grace Hopper",
+    "line1": "2 Compiler Road",
+    "city": "Arlington",
+    "postal_code": "22201",
+    "country": "US",
+}
+
+
+def cart_with(product: Any, quantity: int = 1) -> Any:
+    """A shopper's cart holding ``quantity`` x ``product``."""
+    from tests.factories import CartItemFactory
+
+    return CartItemFactory(product=product, quantity=quantity).cart
+
+
+def place(cart: Any, email: str) -> Any:
+    """What the checkout page does with a cart: tokenize the success card and ``place_order``
+    (which starts the order's workflow after commit, or leaves it to the sweeper)."""
+    import uuid
+
+    from orders.payments.fake import FakeGateway
+    from orders.services import place_order
+
+    card = FakeGateway().tokenize("4242424242424242", 12, 2099, "123")
+    result = place_order(
+        cart=cart,
+        email=email,
+        shipping_address=CHECKOUT_ADDRESS,
+        shipping_method="standard",
+        card=card,
+        checkout_token=uuid.uuid4().hex,
+    )
+    assert result.created
+    return result.order
+
+
+def checkout(product: Any, email: str, quantity: int = 1) -> Any:
+    return place(cart_with(product, quantity), email)

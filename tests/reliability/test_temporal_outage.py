@@ -4,16 +4,15 @@ subprocess that stays up throughout."""
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 
 import pytest
 
+from catalog.models import StockLevel
 from orders.models import EmailNotification, Order, OrderEvent, Shipment
-from orders.payments.fake import FakeGateway
-from orders.services import place_order, start_pending_orders
-from tests.factories import CartItemFactory, ProductFactory, set_stock
-from tests.reliability.harness import charges_of, make_order, order_state, wait_until
+from orders.services import start_pending_orders
+from tests.factories import ProductFactory, set_stock
+from tests.reliability.harness import charges_of, checkout, make_order, order_state, wait_until
 from workflows import client as temporal_client
 from workflows.client import TemporalUnavailable
 from workflows.types import CarrierEvent
@@ -24,30 +23,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
-
-ADDRESS = {
-    "full_name": "Grace Hopper",
-    "line1": "2 Compiler Road",
-    "city": "Arlington",
-    "postal_code": "22201",
-    "country": "US",
-}
-
-
-def checkout(product, email: str) -> Order:
-    """What the checkout page does: a cart of one product, a tokenized success card."""
-    item = CartItemFactory(product=product, quantity=1)
-    card = FakeGateway().tokenize("4242424242424242", 12, 2099, "123")
-    result = place_order(
-        cart=item.cart,
-        email=email,
-        shipping_address=ADDRESS,
-        shipping_method="standard",
-        card=card,
-        checkout_token=uuid.uuid4().hex,
-    )
-    assert result.created
-    return result.order
 
 
 def shipped_and_confirmed(numbers: list[str]) -> bool:
@@ -106,7 +81,7 @@ def test_orders_placed_while_temporal_is_down_all_complete_once_it_is_back(
             "data__started_now", flat=True
         )
     ) == {True: 5}
-    assert product.stock.__class__.objects.get(product=product).quantity == 15
+    assert StockLevel.objects.get(product=product).quantity == 15
 
 
 def test_delivery_signal_after_a_temporal_restart_completes_the_order(
