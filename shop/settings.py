@@ -176,6 +176,10 @@ REST_FRAMEWORK = {
         "checkout": env.str("THROTTLE_CHECKOUT", default="30/min"),
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
     },
+    # Throttles identify anonymous callers by address: trust X-Forwarded-For only from this
+    # many proxies in front of the app (0: use REMOTE_ADDR, so clients can't spoof their way
+    # around the limits). Behind one reverse proxy set API_NUM_PROXIES=1.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "shop.api_errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

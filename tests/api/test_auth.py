@@ -141,3 +141,16 @@ def test_token_clients_need_no_csrf(shopper_api, shopper):
     # then it works
     assert response.status_code == 200
     assert response.json()["item_count"] == 0
+
+
+def test_forwarded_for_header_does_not_dodge_the_throttle(api, shopper, settings):
+    # given a rate of 1 per minute and no trusted proxy
+    throttle(settings, auth="1/min")
+    body = {"email": "ada@example.com", "password": "wrong"}
+
+    # when a client makes up a new X-Forwarded-For address for its second try
+    first = api.post("/api/auth/token/", body, format="json", HTTP_X_FORWARDED_FOR="10.0.0.1")
+    second = api.post("/api/auth/token/", body, format="json", HTTP_X_FORWARDED_FOR="10.0.0.2")
+
+    # then it is still throttled by its real address
+    assert (first.status_code, second.status_code) == (400, 429)
