@@ -215,3 +215,18 @@ def test_invalid_reset_link_is_explained(client):
     # Then the page explains it no longer works
     assert response.status_code == 200
     assert "This link no longer works" in response.content.decode()
+
+
+def test_navigation_shows_login_state(client):
+    # Given an anonymous visitor / When any page is opened / Then the nav offers login and signup
+    html = client.get("/products/").content.decode()
+    assert 'href="/accounts/login/"' in html
+    assert 'href="/accounts/signup/"' in html
+    assert '<span id="cart-count">0</span>' in html
+    # Given a logged-in shopper / When a page is opened / Then the nav offers account and logout
+    client.force_login(UserFactory(email="nav@example.com"))
+    html = client.get("/products/").content.decode()
+    assert 'href="/accounts/addresses/" title="nav@example.com"' in html
+    assert ">Log out</button>" in html
+    assert 'href="/accounts/login/"' not in html
+    assert 'href="/admin/"' not in html
