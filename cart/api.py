@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from cart import services
 from cart.models import Cart
 from cart.serializers import AddItemSerializer, CartSerializer, SetQuantitySerializer
-from cart.services import CartError
+from cart.services import MAX_QUANTITY, MIN_QUANTITY, CartError
 from shop.api_errors import ApiError, error_responses
 
 # CartError codes that are not plain bad input.
@@ -65,6 +65,18 @@ class CartItemsView(CartMixin, APIView):
         return self.cart_response(cart, status.HTTP_201_CREATED)
 
 
+# PATCH bodies are documented as all-optional ("Patched...") by drf-spectacular; here quantity
+# is the whole point and is required, so the body is spelled out.
+_SET_QUANTITY_BODY = {
+    "application/json": {
+        "type": "object",
+        "properties": {
+            "quantity": {"type": "integer", "minimum": MIN_QUANTITY, "maximum": MAX_QUANTITY}
+        },
+        "required": ["quantity"],
+    }
+}
+
 _PRODUCT_ID = OpenApiParameter(
     "product_id", int, OpenApiParameter.PATH, description="Id of a product in your cart."
 )
@@ -76,7 +88,7 @@ class CartItemView(CartMixin, APIView):
         description="Codes: `not_in_cart` (404), `invalid_quantity` (400), "
         "`insufficient_stock` (409).",
         parameters=[_PRODUCT_ID],
-        request=SetQuantitySerializer,
+        request=_SET_QUANTITY_BODY,
         responses={200: CartSerializer, **error_responses(400, 404, 409)},
     )
     def patch(self, request: Request, product_id: int) -> Response:
