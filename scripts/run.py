@@ -128,6 +128,13 @@ def check_ports(args: argparse.Namespace, explicit_temporal: bool) -> None:
             f"another port with `python scripts/run.py --web-port 8001`."
         )
     if explicit_temporal:
+        address = os.environ["TEMPORAL_ADDRESS"]
+        host, _, port = address.rpartition(":")
+        if not port.isdigit() or not port_in_use(int(port), host.strip("[]") or "127.0.0.1"):
+            raise RunError(
+                f"TEMPORAL_ADDRESS={address} does not answer. Start that Temporal server, or unset "
+                "TEMPORAL_ADDRESS and `make run` starts a dev server for you."
+            )
         return
     for port, what in ((args.temporal_port, "Temporal"), (args.ui_port, "Temporal UI")):
         if port_in_use(port):

@@ -67,11 +67,27 @@ def test_run_refuses_when_temporal_port_is_taken(tmp_path):
     assert time.monotonic() - started < 10
 
 
-def _start_stack(tmp_path: Path) -> tuple[subprocess.Popen, int, dict[str, int], list[str]]:
+def test_run_refuses_an_explicit_temporal_address_that_does_not_answer(tmp_path):
+    # Given TEMPORAL_ADDRESS pointing at a port where nothing listens
+    port = free_port()
+    env = {**_env(tmp_path), "TEMPORAL_ADDRESS": f"127.0.0.1:{port}"}
+    # When `make run` starts
+    result = subprocess.run(
+        [*RUN, "--web-port", str(free_port())], env=env, capture_output=True, text=True, timeout=30
+    )
+    # Then it says so before doing anything and exits non-zero
+    assert result.returncode == 1
+    assert f"TEMPORAL_ADDRESS=127.0.0.1:{port} does not answer." in result.stderr
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+def _start_stack(
+    tmp_path: Path, **extra_env: str
+) -> tuple[subprocess.Popen, int, dict[str, int], list[str]]:
     web, temporal, ui = free_port(), free_port(), free_port()
     proc = subprocess.Popen(
         [*RUN, "--web-port", str(web), "--temporal-port", str(temporal), "--ui-port", str(ui)],
-        env=_env(tmp_path),
+        env={**_env(tmp_path), **extra_env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -104,7 +120,7 @@ def _gone(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.temporal
-def test_run_serves_the_shop_stops_on_ctrl_c_and_when_a_child_dies(tmp_path):
+def test_run_serves_the_shop_stops_on_ctrl_c_and_when_a_child_dies(tmp_path, temporal_dev_server):
     # Given `make run` started on free ports
     proc, web, pids, lines = _start_stack(tmp_path)
     try:
@@ -130,17 +146,24 @@ def test_run_serves_the_shop_stops_on_ctrl_c_and_when_a_child_dies(tmp_path):
     assert all(_gone(pid) for pid in pids.values())
     assert (tmp_path / "temporal.db").exists()
 
-    # Given it is started again on the same data (migrations and seed have nothing to do)
-    proc, _web, pids, lines = _start_stack(tmp_path)
+    # Given it is started again on the same data, this time with TEMPORAL_ADDRESS set to a
+    # running server (migrations and seed have nothing left to do)
+    proc, _web, pids, lines = _start_stack(tmp_path, TEMPORAL_ADDRESS=temporal_dev_server.address)
     try:
-        assert "5 categories (0 new), 45 products (0 new" in "".join(lines)
+        output = "".join(lines)
+        assert "5 categories (0 new), 45 products (0 new" in output
+        assert f"using the Temporal server at {temporal_dev_server.address}" in output
+        assert set(pids) == {"worker", "server"}
         # When the web server dies on its own
         os.kill(pids["server"], signal.SIGKILL)
         rest, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    # Then run.py says which one, stops the others and exits non-zero
+    # Then run.py says which one, stops the worker, exits non-zero and leaves the server it
+    # didn't start alone
     assert proc.returncode == 1
     assert "the web server exited unexpectedly" in rest
-    assert _gone(pids["worker"]) and _gone(pids["temporal"])
+    assert _gone(pids["worker"])
+    assert temporal_dev_server.process is not None
+    assert temporal_dev_server.process.poll() is None
