@@ -120,6 +120,7 @@ class OrderWorkflow:
             await self._step("charge_payment")
             self._check_cancel()
             self._shipping_started = True  # from here on the cancel validator refuses
+            shipment: ShipmentInfo = await self._step("create_shipment", result_type=ShipmentInfo)
         except _CancelRequested:
             return await self._close(compensations, cancelled=True)
         except ActivityError as err:
@@ -128,7 +129,6 @@ class OrderWorkflow:
             self._on_temporal_cancel()
             return await self._close(compensations, cancelled=True)
 
-        shipment: ShipmentInfo = await self._step("create_shipment", result_type=ShipmentInfo)
         self._steps[-1].detail = f"{shipment.carrier} {shipment.tracking_number}"
         await self._step("send_confirmation_email")
         await self._wait_for_delivery()

@@ -24,7 +24,13 @@ def test_cancel_refused_after_shipment(order_worker, background_loop, settings):
     handle = background_loop.run(
         start(order_worker.client, order, settings.TEMPORAL_TASK_QUEUE), timeout=10
     )
-    wait_for(lambda: status_of(order) == "shipped")
+    progress = wait_for(
+        lambda: (
+            (p := temporal_client.query_progress(order.number)).current_step == "awaiting_delivery"
+            and p
+        )
+    )
+    assert (progress.status, progress.cancel_requested) == ("shipped", False)
 
     # When the customer asks to cancel
     result = temporal_client.cancel_order(order.number, actor="customer")
@@ -32,6 +38,7 @@ def test_cancel_refused_after_shipment(order_worker, background_loop, settings):
     # Then the validator refuses with a clear reason and nothing was undone
     assert (result.cancelled, result.message) == (False, SHIPPED_REFUSAL)
     assert status_of(order) == "shipped"
+    assert temporal_client.query_progress(order.number).cancel_requested is False
     assert Payment.objects.filter(order=order, kind="refund").count() == 0
     assert list(Reservation.objects.filter(order=order).values_list("state", flat=True)) == [
         "committed"

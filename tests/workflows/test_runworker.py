@@ -89,7 +89,7 @@ def test_sigterm_drains_and_exits_cleanly(tmp_path, temporal_dev_server):
 
     # Then it drained and stopped with success
     output = (tmp_path / "worker.log").read_text()
-    assert code == 0
+    assert code == 0, output
     assert "draining: waiting up to 30s for running activities" in output
     assert "worker stopped" in output
 

@@ -27,7 +27,13 @@ from tests.workflows.helpers import (
     stock_of,
     wait_for,
 )
-from workflows.types import SIGNAL_CARRIER_EVENT, CarrierEvent, OrderResult
+from workflows.types import (
+    QUERY_PROGRESS,
+    SIGNAL_CARRIER_EVENT,
+    CarrierEvent,
+    OrderResult,
+    Progress,
+)
 
 pytestmark = [pytest.mark.temporal, pytest.mark.django_db(transaction=True)]
 
@@ -41,9 +47,10 @@ def test_happy_path_runs_through_delivery(time_skipping_worker, background_loop,
         handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
         await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status="in_transit", event_id="e1"))
         await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status="delivered", event_id="e2"))
-        return await handle.result()
+        result = await handle.result()
+        return result, await handle.query(QUERY_PROGRESS, result_type=Progress)
 
-    result = background_loop.run(scenario(), timeout=60)
+    result, progress = background_loop.run(scenario(), timeout=60)
 
     # Then the order completed, stock was committed, one charge, two emails
     assert result == OrderResult(order_number=order.number, status="completed", failure_reason="")
@@ -76,6 +83,28 @@ def test_happy_path_runs_through_delivery(time_skipping_worker, background_loop,
     assert (
         GatewayTransaction.objects.filter(idempotency_key=f"order-{order.number}-charge").count()
         == 1
+    )
+    shipment = Shipment.objects.get(order=order)
+    assert (progress.order_number, progress.current_step, progress.status) == (
+        order.number,
+        "done",
+        "completed",
+    )
+    assert [(s.step, s.status, s.detail) for s in progress.steps] == [
+        ("validate_order", "completed", ""),
+        ("reserve_inventory", "completed", ""),
+        ("charge_payment", "completed", ""),
+        ("create_shipment", "completed", f"{shipment.carrier} {shipment.tracking_number}"),
+        ("send_confirmation_email", "completed", ""),
+        ("apply_carrier_event", "completed", "in_transit"),
+        ("apply_carrier_event", "completed", "delivered"),
+        ("send_delivery_email", "completed", ""),
+        ("complete_order", "completed", ""),
+    ]
+    assert (progress.failure_reason, progress.cancel_requested, progress.delivery_overdue) == (
+        "",
+        False,
+        False,
     )
 
 
