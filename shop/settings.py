@@ -176,10 +176,10 @@ REST_FRAMEWORK = {
         "checkout": env.str("THROTTLE_CHECKOUT", default="30/min"),
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
     },
-    # Throttles identify anonymous callers by address: trust X-Forwarded-For only from this
-    # many proxies in front of the app (0: use REMOTE_ADDR, so clients can't spoof their way
-    # around the limits). Behind one reverse proxy set API_NUM_PROXIES=1.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    # Throttles identify anonymous callers by address. X-Forwarded-For is trusted (its last
+    # hop) only behind the TLS proxy that SECURE_PROXY_SSL_HEADER declares; otherwise
+    # REMOTE_ADDR counts, so a client can't make up addresses to dodge the limits.
+    "NUM_PROXIES": 1 if env.list("SECURE_PROXY_SSL_HEADER", default=[]) else 0,
     "EXCEPTION_HANDLER": "shop.api_errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
