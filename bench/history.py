@@ -24,6 +24,8 @@ async def breakdown(
     """Timings (seconds) of ``workflow_id`` from start to the completion of the first
     ``until_activity`` (of the last activity when None or when that name never ran)."""
     events = [e async for e in client.get_workflow_handle(workflow_id).fetch_history_events()]
+    completed = [e for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED]
+    last_id = completed[-1].event_id if completed else events[-1].event_id
     at = {e.event_id: e.event_time.ToDatetime() for e in events}
     start = at[events[0].event_id]
     names: dict[int, str] = {}
@@ -40,7 +42,7 @@ async def breakdown(
             activities[name] += (at[e.event_id] - at[attrs.started_event_id]).total_seconds()
             activity_count += 1
             end = at[e.event_id]
-            if name == until_activity:
+            if name == until_activity or e.event_id == last_id:
                 break
         elif e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             attrs = e.workflow_task_started_event_attributes
