@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -72,6 +73,17 @@ class Command(BaseCommand):
             sweep_interval=sweep,
         )
         asyncio.run(runner.run())
+        if _from_command_line():
+            # The SDK's native threads can call back into Python while the interpreter
+            # finalizes and abort it ("PyGILState_Release ... finalizing"): the worker is done
+            # and everything is flushed, so leave without finalizing.
+            close_old_connections()
+            if runner.error:
+                self.stderr.write(f"CommandError: {runner.error}")
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(1 if runner.error else 0)
         if runner.error:
             raise CommandError(runner.error)
 
@@ -176,6 +188,10 @@ class WorkerRunner:
             sweep_once()
             if self.stop_sweeping.wait(self.sweep_interval):
                 break
+
+
+def _from_command_line() -> bool:
+    return threading.current_thread() is threading.main_thread() and sys.argv[1:2] == ["runworker"]
 
 
 def sweep_once() -> int:
