@@ -60,15 +60,17 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def page(chromium_path, request, tmp_path, monkeypatch) -> Iterator:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Generous waits: the machine running the suite may be busy (CI, parallel runs).
+    expect.set_options(timeout=15_000)
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
         )
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(15_000)
         page = context.new_page()
         try:
             yield page
