@@ -27,3 +27,26 @@ class GatedGateway(FakeGateway):
         if not type(self).release.wait(20):
             raise AssertionError("the test never released the gated charge")
         return super().charge(token, amount, currency, idempotency_key)
+
+
+class FileGatedGateway(FakeGateway):
+    """Like ``GatedGateway`` across processes: a charge creates ``$SHOP_TEST_GATE_DIR/entered``
+    and waits until ``$SHOP_TEST_GATE_DIR/release`` exists (for ``runworker`` subprocesses)."""
+
+    name = "file-gated-fake"
+
+    def charge(
+        self, token: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        import os
+        import time
+        from pathlib import Path
+
+        gate = Path(os.environ["SHOP_TEST_GATE_DIR"])
+        (gate / "entered").touch()
+        deadline = time.monotonic() + 30
+        while not (gate / "release").exists():
+            if time.monotonic() > deadline:
+                raise AssertionError("the test never released the gated charge")
+            time.sleep(0.05)
+        return super().charge(token, amount, currency, idempotency_key)

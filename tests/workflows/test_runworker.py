@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
-from orders.models import Order
-from tests.workflows.helpers import make_order
+from orders.models import Order, Payment
+from tests.workflows.helpers import make_order, start
 from workflows.management.commands.runworker import sweep_once
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -116,3 +117,93 @@ def test_sweeper_starts_orders_without_a_workflow(temporal):
     # Then the order's workflow was started
     assert started == 1
     assert Order.objects.get(pk=order.pk).workflow_started_at is not None
+
+
+@pytest.fixture
+def gated_worker(tmp_path, temporal, settings, background_loop):
+    """A ``runworker`` subprocess on this test's PostgreSQL database whose charges wait for
+    ``gate/release``; yields (process, gate dir, a client, the task queue)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process can't see SQLite's in-memory test database")
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    db = connection.settings_dict
+    process = runworker(
+        tmp_path,
+        "--sweep-interval",
+        "0",
+        "--graceful-shutdown-timeout",
+        "20",
+        TEMPORAL_ADDRESS=temporal.address,
+        TEMPORAL_TASK_QUEUE=settings.TEMPORAL_TASK_QUEUE,
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        CONN_MAX_AGE="0",
+        EMAIL_URL="dummymail://",
+        PAYMENT_GATEWAY="tests.workflows.gateways.FileGatedGateway",
+        SHOP_TEST_GATE_DIR=str(gate),
+    )
+    from workflows.client import connect
+
+    client = background_loop.run(connect(timeout=10), timeout=30)
+    try:
+        wait_for_log(tmp_path, "worker started")
+        yield process, gate, client, settings.TEMPORAL_TASK_QUEUE
+    finally:
+        (gate / "release").touch()
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def _start_and_hold_in_charge(gated_worker, background_loop) -> Order:
+    process, gate, client, task_queue = gated_worker
+    order = make_order()
+    background_loop.run(start(client, order, task_queue), timeout=10)
+    deadline = time.monotonic() + 20
+    while not (gate / "entered").exists():
+        assert time.monotonic() < deadline, "the charge never started"
+        time.sleep(0.05)
+    return order
+
+
+@pytest.mark.temporal
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_lets_the_running_activity_finish(gated_worker, background_loop, tmp_path):
+    # Given a worker process inside a charge
+    process, gate, _, _ = gated_worker
+    order = _start_and_hold_in_charge(gated_worker, background_loop)
+
+    # When it gets SIGTERM, then the charge is let go
+    process.send_signal(signal.SIGTERM)
+    wait_for_log(tmp_path, "draining")
+    time.sleep(0.3)
+    still_running = process.poll() is None
+    (gate / "release").touch()
+    code = process.wait(30)
+
+    # Then it waited for the charge, which committed, and exited cleanly
+    assert still_running
+    assert code == 0, (tmp_path / "worker.log").read_text()
+    assert list(Payment.objects.filter(order=order).values_list("kind", "status")) == [
+        ("charge", "succeeded")
+    ]
+    assert Order.objects.get(pk=order.pk).status == "paid"
+
+
+@pytest.mark.temporal
+@pytest.mark.django_db(transaction=True)
+def test_a_second_signal_exits_at_once(gated_worker, background_loop, tmp_path):
+    # Given a draining worker process still inside a charge
+    process, _, _, _ = gated_worker
+    order = _start_and_hold_in_charge(gated_worker, background_loop)
+    process.send_signal(signal.SIGTERM)
+    wait_for_log(tmp_path, "draining")
+
+    # When it gets a second signal
+    process.send_signal(signal.SIGINT)
+    code = process.wait(10)
+
+    # Then it stops at once without finishing the charge
+    assert code == 1
+    assert "second signal: exiting now" in (tmp_path / "worker.log").read_text()
+    assert Payment.objects.filter(order=order).count() == 0
