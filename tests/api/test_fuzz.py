@@ -42,7 +42,7 @@ from tests.factories import (
 )
 
 # Examples per operation and caller; raise it for a deeper run: API_FUZZ_EXAMPLES=200 pytest ...
-MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "8"))
+MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "15"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
