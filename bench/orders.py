@@ -150,31 +150,11 @@ class Bench:
     def place(self) -> str:
         from django.db import close_old_connections
 
-        from cart.models import Cart, CartItem
-        from orders.payments.fake import FakeGateway
-        from orders.services import place_order
-
-        product = self.products[next(self._turn) % len(self.products)]
-        cart = Cart.objects.create(session_key=uuid.uuid4().hex[:32])
-        CartItem.objects.create(cart=cart, product=product, quantity=1)
-        result = place_order(
-            cart=cart,
-            email="bench@example.com",
-            shipping_address={
-                "full_name": "Bench Mark",
-                "line1": "1 Loop Road",
-                "city": "Berlin",
-                "postal_code": "10115",
-                "country": "DE",
-            },
-            shipping_method="standard",
-            card=FakeGateway().tokenize("4242424242424242", 12, 2099, "123"),
-            checkout_token=uuid.uuid4().hex,
-        )
-        if result.order.workflow_started_at is None:
-            raise RuntimeError(f"order {result.order.number}: the workflow did not start")
+        order = place_one(self.products[next(self._turn) % len(self.products)])
+        if order.workflow_started_at is None:
+            raise RuntimeError(f"order {order.number}: the workflow did not start")
         close_old_connections()
-        return result.order.number
+        return order.number
 
     @staticmethod
     def confirmed(numbers: list[str]) -> int:
@@ -275,6 +255,30 @@ class Bench:
             return out
 
         return self.loop.run(_all(), timeout=120)
+
+
+def place_one(product):  # noqa: ANN001, ANN201
+    """One order of one unit of ``product`` through ``place_order``, as checkout does."""
+    from cart.models import Cart, CartItem
+    from orders.payments.fake import FakeGateway
+    from orders.services import place_order
+
+    cart = Cart.objects.create(session_key=uuid.uuid4().hex[:32])
+    CartItem.objects.create(cart=cart, product=product, quantity=1)
+    return place_order(
+        cart=cart,
+        email="bench@example.com",
+        shipping_address={
+            "full_name": "Bench Mark",
+            "line1": "1 Loop Road",
+            "city": "Berlin",
+            "postal_code": "10115",
+            "country": "DE",
+        },
+        shipping_method="standard",
+        card=FakeGateway().tokenize("4242424242424242", 12, 2099, "123"),
+        checkout_token=uuid.uuid4().hex,
+    ).order
 
 
 def measure(args: argparse.Namespace) -> dict:
