@@ -225,3 +225,20 @@ def test_checkout_is_throttled(guest_with_cart, settings):
     assert first.status_code == 201
     assert second.status_code == 429
     assert second.json()["code"] == "throttled"
+
+
+@pytest.mark.parametrize("lines", [1, 6])
+def test_checkout_query_count_does_not_grow_with_lines(
+    shopper_api, shopper, django_assert_max_num_queries, lines
+):
+    # given a token user with 1 or 6 different products in the cart
+    cart = CartFactory(user=shopper)
+    for _ in range(lines):
+        CartItemFactory(cart=cart, product=ProductFactory(price=Decimal("5.00")))
+
+    # when they check out
+    # then the same 15 queries do it (savepoints included; lines inserted in one statement)
+    with django_assert_max_num_queries(15):
+        response = checkout(shopper_api)
+    assert response.status_code == 201
+    assert len(response.json()["lines"]) == lines
