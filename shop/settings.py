@@ -5,6 +5,7 @@ the Temporal dev server on localhost:7233. Production sets ``DATABASE_URL``, ``S
 ``DEBUG=false`` and the ``TEMPORAL_*`` variables; no code changes.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -18,7 +19,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me-in-production")
+    SECRET_KEY = env.str(
+        "SECRET_KEY", default="dev-only-insecure-secret-key-change-me-in-production"
+    )
 else:
     SECRET_KEY = env.str("SECRET_KEY")  # required: fails loudly when missing
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -88,6 +91,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Tests use a file, not Django's shared-cache in-memory database: there, a second writer
+    # (an activity thread, the live server) fails at once with "table is locked" instead of
+    # waiting for the lock. One file per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -147,6 +154,15 @@ TEMPORAL_CLIENT_TIMEOUT = env.float("TEMPORAL_CLIENT_TIMEOUT", default=5.0)
 ORDER_SWEEP_INTERVAL_SECONDS = env.float("ORDER_SWEEP_INTERVAL_SECONDS", default=30.0)
 # How long the workflow waits for delivery before recording an overdue event and alerting staff.
 ORDER_DELIVERY_TIMEOUT_DAYS = env.float("ORDER_DELIVERY_TIMEOUT_DAYS", default=14.0)
+# Activity start-to-close timeout and retry backoff of the order workflow's steps. A crashed
+# worker's activity is retried after the timeout, so keep it modest.
+ORDER_ACTIVITY_TIMEOUT_SECONDS = env.float("ORDER_ACTIVITY_TIMEOUT_SECONDS", default=30.0)
+ORDER_RETRY_INITIAL_INTERVAL_SECONDS = env.float(
+    "ORDER_RETRY_INITIAL_INTERVAL_SECONDS", default=1.0
+)
+ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = env.float(
+    "ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS", default=60.0
+)
 
 # --- Payments and carrier -----------------------------------------------------------------
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="orders.payments.fake.FakeGateway")
