@@ -207,31 +207,41 @@ class Bench:
         return count / (time.perf_counter() - started), [f"order-{n}" for n in numbers]
 
     # --- bare ------------------------------------------------------------------------------
-    def _bare_start(self, client_call: str = "execute_workflow"):
+    def _bare_start(self, count: int) -> list[str]:
         from bench.bare_workflow import BARE_STEPS
 
-        workflow_id = f"bare-{uuid.uuid4().hex}"
-        call = getattr(self.client, client_call)
-        return workflow_id, call(
-            "BenchBareWorkflow", BARE_STEPS, id=workflow_id, task_queue=self.queues["bare"]
-        )
+        ids = [f"bare-{uuid.uuid4().hex}" for _ in range(count)]
+
+        async def _start() -> None:
+            await asyncio.gather(
+                *[
+                    self.client.start_workflow(
+                        "BenchBareWorkflow", BARE_STEPS, id=wid, task_queue=self.queues["bare"]
+                    )
+                    for wid in ids
+                ]
+            )
+
+        self.loop.run(_start(), timeout=60)
+        return ids
 
     def bare_latency(self) -> tuple[float, float, str]:
+        """Start to the last no-op run (the same clock as an order's: start to its last
+        step's effect)."""
+        from bench.bare_workflow import wait_done
+
         started = time.perf_counter()
-        workflow_id, run = self._bare_start()
-        self.loop.run(run, timeout=60)
-        return time.perf_counter() - started, 0.0, workflow_id
+        (workflow_id,) = self._bare_start(1)
+        done = wait_done([workflow_id], timeout=60)
+        return done - started, 0.0, workflow_id
 
     def bare_throughput(self, count: int) -> tuple[float, list[str]]:
-        starts = [self._bare_start("start_workflow") for _ in range(count)]
-
-        async def _run() -> None:
-            handles = await asyncio.gather(*[start for _, start in starts])
-            await asyncio.gather(*[h.result() for h in handles])
+        from bench.bare_workflow import wait_done
 
         started = time.perf_counter()
-        self.loop.run(_run(), timeout=300)
-        return count / (time.perf_counter() - started), [wid for wid, _ in starts]
+        ids = self._bare_start(count)
+        wait_done(ids, timeout=300)
+        return count / (time.perf_counter() - started), ids
 
     # --- both ------------------------------------------------------------------------------
     def latency(self, variant: str) -> tuple[float, float, str]:
