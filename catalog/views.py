@@ -24,8 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def product_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    category_slug = request.GET.get("category", "").strip()
+    # PostgreSQL rejects NUL characters in text: drop them rather than fail the page.
+    q = request.GET.get("q", "").replace("\x00", "").strip()
+    category_slug = request.GET.get("category", "").replace("\x00", "").strip()
     categories = list(queries.categories_with_counts())
     category = None
     if category_slug:

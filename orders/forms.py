@@ -51,7 +51,7 @@ def shipping_choices() -> list[tuple[str, str]]:
 
 class CheckoutForm(forms.Form):
     email = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     saved_address = forms.ModelChoiceField(
         queryset=Address.objects.none(),

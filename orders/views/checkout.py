@@ -1,7 +1,6 @@
 """Checkout pages: one server-rendered form, then a confirmation only its session can see."""
 
-from __future__ import annotations
-
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -38,6 +37,19 @@ def _shipping_options(summary: CartSummary, selected: str) -> list[dict]:
     return options
 
 
+def _scoped_token(request: HttpRequest, key: str) -> str:
+    """The form's token scoped to this shopper (user, else session): a double submit from the
+    same shopper finds its order, someone replaying another shopper's token never does."""
+    if request.user.is_authenticated:
+        owner = f"user:{request.user.pk}"
+    else:
+        if request.session.session_key is None:
+            request.session.save()
+        owner = f"session:{request.session.session_key}"
+    digest = hashlib.sha256(f"{owner}\n{key}".encode()).hexdigest()
+    return f"web-{digest[:60]}"
+
+
 def _remember_order(request: HttpRequest, number: str) -> None:
     placed = [n for n in request.session.get(SESSION_PLACED_ORDERS, []) if n != number]
     request.session[SESSION_PLACED_ORDERS] = [*placed, number][-_REMEMBERED_ORDERS:]
@@ -60,7 +72,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     shipping_address=form.shipping_address,
                     shipping_method=data["shipping_method"],
                     card=form.card,
-                    checkout_token=data["checkout_token"],
+                    checkout_token=_scoped_token(request, data["checkout_token"]),
                     user=user,
                 )
             except CheckoutError as exc:
