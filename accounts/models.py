@@ -71,7 +71,13 @@ class Address(models.Model):
         return self.one_line()
 
     def one_line(self) -> str:
-        parts = [self.full_name, self.line1, self.line2, f"{self.postal_code} {self.city}", self.country]
+        parts = [
+            self.full_name,
+            self.line1,
+            self.line2,
+            f"{self.postal_code} {self.city}",
+            self.country,
+        ]
         return ", ".join(p for p in parts if p)
 
     def as_dict(self) -> dict[str, str]:

@@ -6,7 +6,11 @@ class Cart(models.Model):
     """A shopper's cart: owned by a user, or by an anonymous session until login."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="cart",
     )
     session_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -34,7 +38,9 @@ class CartItem(models.Model):
         ordering = ["added_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "product"], name="cart_item_unique_product"),
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="cart_item_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="cart_item_quantity_positive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -48,7 +48,9 @@ class Product(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_not_negative")
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="product_price_not_negative"
+            )
         ]
         indexes = [models.Index(fields=["is_active", "name"])]
 

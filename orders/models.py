@@ -13,10 +13,16 @@ class Order(models.Model):
         max_length=64, unique=True, help_text="Makes a repeated checkout submit return this order."
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
     )
     email = models.EmailField()
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.RECEIVED)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.RECEIVED
+    )
 
     # Shipping address snapshot.
     ship_full_name = models.CharField("full name", max_length=150)
@@ -41,7 +47,9 @@ class Order(models.Model):
     failure_reason = models.TextField(blank=True)
     workflow_id = models.CharField(max_length=100, blank=True)
     workflow_started_at = models.DateTimeField(
-        null=True, blank=True, help_text="Empty while no workflow has been started (the sweeper starts it)."
+        null=True,
+        blank=True,
+        help_text="Empty while no workflow has been started (the sweeper starts it).",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -49,7 +57,9 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(total__gte=0), name="order_total_not_negative"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "created_at"]),
@@ -75,14 +85,21 @@ class Order(models.Model):
         return self.status in IN_PROGRESS
 
     def shipping_address_lines(self) -> list[str]:
-        lines = [self.ship_full_name, self.ship_line1, self.ship_line2,
-                 f"{self.ship_postal_code} {self.ship_city}", self.ship_country]
+        lines = [
+            self.ship_full_name,
+            self.ship_line1,
+            self.ship_line2,
+            f"{self.ship_postal_code} {self.ship_city}",
+            self.ship_country,
+        ]
         return [line for line in lines if line]
 
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey("catalog.Product", null=True, on_delete=models.SET_NULL, related_name="+")
+    product = models.ForeignKey(
+        "catalog.Product", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     sku = models.CharField(max_length=64)
     name = models.CharField(max_length=200)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
@@ -91,7 +108,9 @@ class OrderLine(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
             models.UniqueConstraint(fields=["order", "product"], name="order_line_unique_product"),
         ]
 
@@ -111,7 +130,9 @@ class OrderEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     message = models.TextField(blank=True)
-    actor = models.CharField(max_length=150, blank=True, help_text="Who did it: system, a staff email, carrier...")
+    actor = models.CharField(
+        max_length=150, blank=True, help_text="Who did it: system, a staff email, carrier..."
+    )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -132,7 +153,9 @@ class Reservation(models.Model):
         COMMITTED = "committed", "Committed"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reservations")
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="reservations")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="reservations"
+    )
     quantity = models.PositiveIntegerField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.RESERVED)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -141,9 +164,16 @@ class Reservation(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "product"], name="reservation_unique_order_product"),
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="reservation_quantity_positive"),
+            models.UniqueConstraint(
+                fields=["order", "product"], name="reservation_unique_order_product"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="reservation_quantity_positive"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x product {self.product_id} ({self.state})"
 
 
 class Payment(models.Model):
@@ -175,6 +205,9 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "kind"], name="payment_unique_order_kind"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency} ({self.status})"
 
 
 class Shipment(models.Model):
@@ -209,8 +242,13 @@ class EmailNotification(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "kind"], name="notification_unique_order_kind"),
+            models.UniqueConstraint(
+                fields=["order", "kind"], name="notification_unique_order_kind"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}"
 
 
 class GatewayTransaction(models.Model):
@@ -226,8 +264,13 @@ class GatewayTransaction(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20)  # succeeded | declined | insufficient_funds
     reference = models.CharField(max_length=100, unique=True)
-    attempts = models.PositiveIntegerField(default=0, help_text="Calls seen for this key, retries included.")
+    attempts = models.PositiveIntegerField(
+        default=0, help_text="Calls seen for this key, retries included."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference} ({self.status})"

