@@ -32,7 +32,9 @@ def engine() -> str:
 
 
 def setup_django(
-    default_db: str = "sqlite:///.data/bench.sqlite3", conn_max_age: int | None = None
+    default_db: str = "sqlite:///.data/bench.sqlite3",
+    conn_max_age: int | None = None,
+    migrate: bool = True,
 ) -> None:
     """Django with the benchmark's database (migrated), no real email, quiet logs.
     ``conn_max_age`` overrides ``CONN_MAX_AGE`` (persistent connections experiment)."""
@@ -53,7 +55,8 @@ def setup_django(
     if conn_max_age is not None:
         settings.DATABASES["default"]["CONN_MAX_AGE"] = conn_max_age
 
-    call_command("migrate", verbosity=0, interactive=False)
+    if migrate:
+        call_command("migrate", verbosity=0, interactive=False)
 
 
 def percentile(values: list[float], pct: float) -> float:

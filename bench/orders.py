@@ -19,11 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import multiprocessing
+import os
 import statistics
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 from bench.common import engine, machine, setup_django, summary, table, write_json
 
@@ -43,7 +46,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrent-orders", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=2, help="throughput rounds per variant")
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--placing-threads", type=int, default=8)
+    parser.add_argument(
+        "--placing-processes",
+        type=int,
+        default=4,
+        help="concurrent orders are placed from N processes, as web workers would "
+        "(0: threads of the worker's process)",
+    )
+    parser.add_argument("--placing-threads", type=int, default=8, help="with 0 processes")
     parser.add_argument("--max-concurrent-activities", type=int, default=10)
     parser.add_argument("--products", type=int, default=10, help="orders cycle over N products")
     parser.add_argument(
@@ -88,6 +98,16 @@ class Bench:
         self._turn = itertools.count()
         self.workers: list = []
         self.loop.run(self._start_workers(), timeout=60)
+        self.placers = None
+        if args.placing_processes:
+            # Spawned, not forked: this process already runs threads (loop, worker core).
+            self.placers = ProcessPoolExecutor(
+                args.placing_processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_placer_init,
+                initargs=(settings.TEMPORAL_ADDRESS, args.conn_max_age),
+            )
+            list(self.placers.map(_placer_ready, range(args.placing_processes)))
 
     async def _start_workers(self) -> None:
         # Workers must be built on the loop that runs them (the workflow runtime binds to it).
@@ -121,6 +141,8 @@ class Bench:
         async def _stop() -> None:
             await asyncio.gather(*(w.shutdown() for w in self.workers))
 
+        if self.placers is not None:
+            self.placers.shutdown()
         try:
             self.loop.run(_stop(), timeout=60)
         finally:
@@ -201,8 +223,13 @@ class Bench:
         """(orders per second, workflow ids)."""
         self._use_queue(variant)
         started = time.perf_counter()
-        with ThreadPoolExecutor(self.args.placing_threads) as pool:
-            numbers = list(pool.map(lambda _: self.place(), range(count)))
+        if self.placers is not None:
+            queue = self.queues[variant]
+            jobs = [(p.pk, queue) for p in itertools.islice(itertools.cycle(self.products), count)]
+            numbers = list(self.placers.map(_placer_place, jobs))
+        else:
+            with ThreadPoolExecutor(self.args.placing_threads) as pool:
+                numbers = list(pool.map(lambda _: self.place(), range(count)))
         self.wait_confirmed(numbers, THROUGHPUT_POLL_SECONDS)
         return count / (time.perf_counter() - started), [f"order-{n}" for n in numbers]
 
@@ -247,10 +274,25 @@ class Bench:
     def latency(self, variant: str) -> tuple[float, float, str]:
         return self.bare_latency() if variant == "bare" else self.order_latency(variant)
 
-    def throughput(self, variant: str, count: int) -> tuple[float, list[str]]:
+    def throughput(self, variant: str, count: int) -> tuple[float, list[str], dict[str, float]]:
+        """(per second, workflow ids, CPU milliseconds per order by process group)."""
+        before = self.cpu_seconds()
         if variant == "bare":
-            return self.bare_throughput(count)
-        return self.order_throughput(variant, count)
+            rate, ids = self.bare_throughput(count)
+        else:
+            rate, ids = self.order_throughput(variant, count)
+        after = self.cpu_seconds()
+        return rate, ids, {k: 1000 * (after[k] - before[k]) / count for k in after}
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by this process (worker, client), the
+        Temporal dev server and the placing processes."""
+        pids = {"worker process": [os.getpid()]}
+        if self.server is not None and self.server.process is not None:
+            pids["temporal server"] = [self.server.process.pid]
+        if self.placers is not None:
+            pids["placing processes"] = list(self.placers._processes)
+        return {group: sum(_cpu_seconds(pid) for pid in ps) for group, ps in pids.items()}
 
     def breakdowns(self, workflow_ids: dict[str, list[str]]) -> dict[str, dict]:
         from bench.history import breakdown, median_breakdown
@@ -291,6 +333,42 @@ def place_one(product):  # noqa: ANN001, ANN201
     ).order
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _placer_init(temporal_address: str, conn_max_age: int | None) -> None:
+    """A placing process: Django on the same database (already migrated), same server."""
+    setup_django(conn_max_age=conn_max_age, migrate=False)
+    from django.conf import settings
+
+    settings.TEMPORAL_ADDRESS = temporal_address
+
+
+def _placer_ready(_: int) -> int:
+    time.sleep(0.2)  # lets every process of the pool take one: all of them start now
+    return os.getpid()
+
+
+def _placer_place(job: tuple[int, str]) -> str:
+    from django.conf import settings
+    from django.db import close_old_connections
+
+    from catalog.models import Product
+
+    product_id, queue = job
+    settings.TEMPORAL_TASK_QUEUE = queue
+    order = place_one(Product.objects.get(pk=product_id))
+    if order.workflow_started_at is None:
+        raise RuntimeError(f"order {order.number}: the workflow did not start")
+    close_old_connections()
+    return order.number
+
+
 def measure(args: argparse.Namespace) -> dict:
     bench = Bench(args)
     variants = args.variants
@@ -299,6 +377,7 @@ def measure(args: argparse.Namespace) -> dict:
     ids: dict[str, list[str]] = {v: [] for v in variants}
     rates: dict[str, list[float]] = {v: [] for v in variants}
     concurrent_ids: dict[str, list[str]] = {v: [] for v in variants}
+    cpu: dict[str, list[dict[str, float]]] = {v: [] for v in variants}
     try:
         for _ in range(3):  # warm up every path (imports, sandbox, connections)
             for v in variants:
@@ -311,8 +390,9 @@ def measure(args: argparse.Namespace) -> dict:
                 ids[v].append(workflow_id)
         for _ in range(args.rounds):
             for v in variants:
-                rate, concurrent_ids[v] = bench.throughput(v, args.concurrent_orders)
+                rate, concurrent_ids[v], cpu_ms = bench.throughput(v, args.concurrent_orders)
                 rates[v].append(rate)
+                cpu[v].append(cpu_ms)
         breakdowns = {
             "sequential": bench.breakdowns(ids),
             "concurrent": bench.breakdowns(concurrent_ids),  # the last round of each
@@ -332,6 +412,11 @@ def measure(args: argparse.Namespace) -> dict:
             v: statistics.median(rates[v]) / statistics.median(rates["bare"]) for v in variants
         },
         "breakdown_seconds": breakdowns,
+        "cpu_ms_per_order": {
+            v: {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+            for v, rows in cpu.items()
+            if rows
+        },
         "targets": {"latency_ratio_max": 1.3, "throughput_ratio_min": 0.75},
     }
 
@@ -379,6 +464,10 @@ def report(result: dict) -> str:
             if per:
                 steps = ", ".join(f"{name} {ms(s)}" for name, s in per.items())
                 lines.append(f"{LABELS[v]} activity execution: {steps}")
+    lines += ["", "CPU per order while concurrent (median of rounds):"]
+    for v, groups in result["cpu_ms_per_order"].items():
+        parts = ", ".join(f"{k} {ms_:.0f} ms" for k, ms_ in groups.items())
+        lines.append(f"{LABELS[v]}: {parts} (total {sum(groups.values()):.0f} ms)")
     for v, p in result["placing_seconds"].items():
         lines.append(f"{LABELS[v]} place_order (incl. workflow start): p50 {ms(p['p50'])}")
     return "\n".join(lines)
@@ -387,9 +476,7 @@ def report(result: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.database_url:
-        import os
-
-        os.environ["DATABASE_URL"] = args.database_url
+        os.environ["DATABASE_URL"] = args.database_url  # inherited by the placing processes
     setup_django(conn_max_age=args.conn_max_age)
     result = measure(args)
     path = write_json(f"orders-{engine()}", result)
