@@ -7,14 +7,12 @@ category or product is a 404 with the shop's message, and a hostile search is ju
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 from tests.factories import CategoryFactory, ProductFactory, row_counts
 
 pytestmark = pytest.mark.django_db
 
 NOT_FOUND_MESSAGE = "We could not find that page."
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
 @pytest.fixture
