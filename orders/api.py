@@ -7,7 +7,6 @@ Anything else is a 404, never a 403 that would reveal that the order exists.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 
@@ -35,7 +34,7 @@ from orders.serializers import (
     OrderDetailSerializer,
     OrderListSerializer,
 )
-from orders.services.checkout import CheckoutError, place_order
+from orders.services.checkout import CheckoutError, place_order, scoped_checkout_token
 from orders.services.tracking import TEMPORAL_DOWN_MESSAGE, cancel_order
 from orders.views.checkout import SESSION_PLACED_ORDERS
 from orders.views.tracking import SESSION_KEY as SESSION_GRANTED_ORDERS
@@ -88,16 +87,7 @@ def visible_orders(request: Request) -> QuerySet[Order]:
 
 
 def checkout_token_for(request: Request, key: str) -> str:
-    """The order's checkout token: the client's key, scoped to the caller so that one caller's
-    key can never return another caller's order."""
-    if request.user.is_authenticated:
-        owner = f"user:{request.user.pk}"
-    else:
-        if request.session.session_key is None:
-            request.session.save()
-        owner = f"session:{request.session.session_key}"
-    digest = hashlib.sha256(f"{owner}\n{key}".encode()).hexdigest()
-    return f"api-{digest[:60]}"
+    return scoped_checkout_token(request, key, prefix="api")
 
 
 def live_progress(order: Order):

@@ -8,6 +8,7 @@ it starts ``OrderWorkflow``; if Temporal is down the order simply waits for
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from cart.models import Cart, CartItem
@@ -229,3 +231,17 @@ def start_pending_orders(limit: int | None = None) -> int:
             break
         started += 1
     return started
+
+
+def scoped_checkout_token(request: HttpRequest, key: str, prefix: str) -> str:
+    """A client's checkout key scoped to the caller (user, else session), so that a double
+    submit by the same shopper finds its order and someone replaying another shopper's key
+    never does. ``prefix`` keeps the page's and the API's keys apart."""
+    if request.user.is_authenticated:
+        owner = f"user:{request.user.pk}"
+    else:
+        if request.session.session_key is None:
+            request.session.save()
+        owner = f"session:{request.session.session_key}"
+    digest = hashlib.sha256(f"{owner}\n{key}".encode()).hexdigest()
+    return f"{prefix}-{digest[:60]}"

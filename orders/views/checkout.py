@@ -1,6 +1,5 @@
 """Checkout pages: one server-rendered form, then a confirmation only its session can see."""
 
-import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,7 +13,7 @@ from cart.services import CartSummary, get_cart, summarize
 from orders.forms import CheckoutForm, new_checkout_token
 from orders.links import signed_order_path
 from orders.models import Order
-from orders.services.checkout import CheckoutError, place_order
+from orders.services.checkout import CheckoutError, place_order, scoped_checkout_token
 
 # Order numbers this session placed (newest last): only they open the confirmation page.
 SESSION_PLACED_ORDERS = "placed_orders"
@@ -35,19 +34,6 @@ def _shipping_options(summary: CartSummary, selected: str) -> list[dict]:
             }
         )
     return options
-
-
-def _scoped_token(request: HttpRequest, key: str) -> str:
-    """The form's token scoped to this shopper (user, else session): a double submit from the
-    same shopper finds its order, someone replaying another shopper's token never does."""
-    if request.user.is_authenticated:
-        owner = f"user:{request.user.pk}"
-    else:
-        if request.session.session_key is None:
-            request.session.save()
-        owner = f"session:{request.session.session_key}"
-    digest = hashlib.sha256(f"{owner}\n{key}".encode()).hexdigest()
-    return f"web-{digest[:60]}"
 
 
 def _remember_order(request: HttpRequest, number: str) -> None:
@@ -72,7 +58,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     shipping_address=form.shipping_address,
                     shipping_method=data["shipping_method"],
                     card=form.card,
-                    checkout_token=_scoped_token(request, data["checkout_token"]),
+                    checkout_token=scoped_checkout_token(
+                        request, data["checkout_token"], prefix="web"
+                    ),
                     user=user,
                 )
             except CheckoutError as exc:
