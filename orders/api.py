@@ -35,7 +35,7 @@ from orders.serializers import (
     OrderListSerializer,
 )
 from orders.services.checkout import CheckoutError, place_order, scoped_checkout_token
-from orders.services.tracking import TEMPORAL_DOWN_MESSAGE, cancel_order
+from orders.services.tracking import STAFF_ACTION, TEMPORAL_DOWN_MESSAGE, cancel_order
 from orders.views.checkout import SESSION_PLACED_ORDERS
 from orders.views.tracking import SESSION_KEY as SESSION_GRANTED_ORDERS
 from shop.api_errors import ApiError, error_responses
@@ -106,7 +106,11 @@ def live_progress(order: Order):
 def detail_queryset(orders: QuerySet[Order]) -> QuerySet[Order]:
     return orders.select_related("shipment").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
-        Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "pk")),
+        Prefetch(
+            "events",
+            # Staff notes stay in the admin, as on the order pages.
+            queryset=OrderEvent.objects.exclude(kind=STAFF_ACTION).order_by("created_at", "pk"),
+        ),
     )
 
 

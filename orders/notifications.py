@@ -81,10 +81,12 @@ def send_order_email(order: Order, kind: str, extra: dict[str, Any] | None = Non
             sent_at=timezone.now()
         )
         if updated:
+            # The timeline is shown to shoppers: staff addresses stay on the EmailNotification.
+            to = "staff" if kind == Kind.OVERDUE_STAFF else ", ".join(recipients)
             events.record(
                 order,
                 "email_sent",
-                f"{Kind(kind).label} email sent to {', '.join(recipients)}.",
+                f"{Kind(kind).label} email sent to {to}.",
                 data={"email": kind},
             )
     logger.info("order %s: %s email sent to %s", order.number, kind, recipients)

@@ -94,6 +94,7 @@ def test_mark_delivered_action_completes_the_order_and_records_staff(order_worke
     assert f"Order {order.number} is completed; only shipped orders" in second
     delivered = OrderEvent.objects.get(order=order, kind="delivered")
     assert delivered.actor == "ops@example.com"
+    assert delivered.message == "Marked delivered by staff."  # the shopper sees this line
     assert list(
         OrderEvent.objects.filter(order=order, kind="staff_action").values_list("actor", "message")
     ) == [("ops@example.com", "Staff marked the order delivered.")]

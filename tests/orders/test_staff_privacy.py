@@ -1,0 +1,58 @@
+"""What staff do stays with staff: a shopper's order page, status fragment and API never show
+staff email addresses or staff notes (the admin does)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from orders.events import record
+from orders.models import OrderEvent
+from orders.notifications import send_order_email
+from orders.services.tracking import STAFF_ACTION
+from tests.factories import OrderFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STAFF = ["ops@example.com", "boss@example.com"]
+
+
+@pytest.fixture
+def shopper():
+    return UserFactory(email="ada@example.com")
+
+
+def test_overdue_staff_alert_is_on_the_timeline_without_staff_addresses(client, shopper, settings):
+    # given an order whose delivery is overdue, and two staff addresses
+    settings.SHOP_STAFF_EMAILS = STAFF
+    order = OrderFactory(number="P0000301", user=shopper, email=shopper.email, status="shipped")
+
+    # when staff are alerted and the shopper opens the order page
+    send_order_email(order, "overdue_staff", {"overdue_days": "14"})
+    client.force_login(shopper)
+    html = client.get("/orders/P0000301/").content.decode()
+
+    # then the alert went to staff, and the timeline says so without their addresses
+    assert mail.outbox[0].to == STAFF
+    event = OrderEvent.objects.get(order=order, kind="email_sent")
+    assert event.message == "Delivery overdue (staff) email sent to staff."
+    assert "Delivery overdue (staff) email sent to staff." in html
+    assert "ops@example.com" not in html and "boss@example.com" not in html
+
+
+def test_api_order_detail_hides_staff_notes(shopper):
+    # given an order with a customer-facing event and a staff note
+    order = OrderFactory(number="P0000302", user=shopper, email=shopper.email, status="paid")
+    record(order, "placed", "Order placed.")
+    record(order, STAFF_ACTION, "Staff cancel refused: shipped.", actor="ops@example.com")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=shopper).key}")
+
+    # when the shopper reads it through the API
+    response = api.get("/api/orders/P0000302/")
+
+    # then the staff note is not among its events (as on the order page)
+    assert response.status_code == 200
+    assert [e["message"] for e in response.json()["events"]] == ["Order placed."]
