@@ -49,6 +49,9 @@ class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ("sku", "name", "unit_price", "quantity", "product")
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderLine]:
+        return super().get_queryset(request).select_related("product")
+
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent

@@ -268,3 +268,24 @@ def test_cancel_action_with_temporal_down_reports_and_records_nothing(staff_clie
     order.refresh_from_db()
     assert order.status == "paid"
     assert not OrderEvent.objects.exists()
+
+
+def test_detail_query_count_does_not_grow_with_lines(staff_client, django_assert_max_num_queries):
+    # given an order with 1 line (and its reservation), then with 11
+    from orders.models import Reservation
+
+    order = full_order("D0000003", "paid")
+    url = f"{LIST_URL}{order.pk}/change/"
+    with django_assert_max_num_queries(20) as few:
+        staff_client.get(url)
+    for i in range(10):
+        line = OrderLineFactory(order=order, sku=f"EXTRA-{i}")
+        Reservation.objects.create(order=order, product=line.product, quantity=1)
+
+    # when the detail page is opened again
+    with django_assert_max_num_queries(20) as many:
+        response = staff_client.get(url)
+
+    # then the same queries ran and every line is listed
+    assert len(few.captured_queries) == len(many.captured_queries)
+    assert "EXTRA-9" in response.content.decode()
