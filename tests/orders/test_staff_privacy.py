@@ -56,3 +56,37 @@ def test_api_order_detail_hides_staff_notes(shopper):
     # then the staff note is not among its events (as on the order page)
     assert response.status_code == 200
     assert [e["message"] for e in response.json()["events"]] == ["Order placed."]
+
+
+def test_staff_need_the_order_permissions_to_read_or_cancel_customers_orders(shopper):
+    # given a customer's paid order, a catalog editor (staff, no order permissions) and a
+    # support agent who may only view orders
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    order = OrderFactory(number="P0000303", user=shopper, email=shopper.email, status="paid")
+    editor = UserFactory(email="editor@example.com", is_staff=True)
+    agent = UserFactory(email="agent@example.com", is_staff=True)
+    agent.user_permissions.add(Permission.objects.get(codename="view_order"))
+    as_editor, as_agent = Client(), Client()
+    as_editor.force_login(editor)
+    as_agent.force_login(agent)
+
+    # when each opens the order page and tries to cancel it
+    responses = {
+        "editor page": as_editor.get("/orders/P0000303/").status_code,
+        "editor cancel": as_editor.post("/orders/P0000303/cancel/").status_code,
+        "agent page": as_agent.get("/orders/P0000303/").status_code,
+        "agent cancel": as_agent.post("/orders/P0000303/cancel/").status_code,
+    }
+
+    # then the editor is told nothing, the agent may look but not cancel, and nothing changed
+    assert responses == {
+        "editor page": 404,
+        "editor cancel": 404,
+        "agent page": 200,
+        "agent cancel": 403,
+    }
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert list(order.events.values_list("kind", flat=True)) == []
