@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -147,6 +147,16 @@ def add_item(cart: Cart, product_id: Any, quantity: Any) -> CartItem:
     """Add ``quantity`` units (on top of what is already in the cart)."""
     quantity = parse_quantity(quantity)
     product = _active_product(product_id)
+    try:
+        item = _add(cart, product, quantity)
+    except IntegrityError:
+        # A concurrent add (a double click) created the line first: add on top of it.
+        item = _add(cart, product, quantity)
+    item.product = product
+    return item
+
+
+def _add(cart: Cart, product: Product, quantity: int) -> CartItem:
     with transaction.atomic():
         item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
         in_cart = item.quantity if item else 0
@@ -164,7 +174,6 @@ def add_item(cart: Cart, product_id: Any, quantity: Any) -> CartItem:
             item.quantity = wanted
             item.save(update_fields=["quantity"])
         Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
-    item.product = product
     return item
 
 

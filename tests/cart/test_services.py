@@ -1,8 +1,11 @@
 """cart.services: validation, stock limits, summaries with database prices."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 
 from cart import services
 from cart.models import Cart, CartItem
@@ -166,3 +169,37 @@ def test_clear_empties_the_cart_but_keeps_it():
     services.clear(item.cart)
     assert CartItem.objects.count() == 0
     assert Cart.objects.filter(pk=item.cart_id).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
+    reason="needs PostgreSQL (concurrent writers)",
+)
+def test_a_double_click_on_add_to_cart_adds_both_and_never_fails():
+    # Given an empty cart and a product with 10 in stock, and two add requests racing
+    # (a double click: both look for the line before either has written it)
+    cart = CartFactory()
+    product = set_stock(ProductFactory(), 10)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def add():
+        try:
+            barrier.wait(timeout=5)
+            services.add_item(cart, product.pk, 1)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add) for _ in range(2)]
+    # When both run at once
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    # Then neither failed and the cart has one line with both units
+    assert errors == []
+    assert list(CartItem.objects.filter(cart=cart).values_list("quantity", flat=True)) == [2]
