@@ -242,7 +242,9 @@ class OrderAdmin(admin.ModelAdmin):
             if not outcome.ok:
                 self.message_user(request, f"{order.number}: {outcome.message}", messages.ERROR)
 
-    @admin.action(description="Cancel selected orders (refund and release stock)")
+    @admin.action(
+        description="Cancel selected orders (refund and release stock)", permissions=["change"]
+    )
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         actor = request.user.email
         results = [
@@ -251,13 +253,13 @@ class OrderAdmin(admin.ModelAdmin):
         ]
         self._report(request, "Cancelled", results)
 
-    @admin.action(description="Mark selected orders delivered")
+    @admin.action(description="Mark selected orders delivered", permissions=["change"])
     def mark_orders_delivered(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         actor = request.user.email
         results = [(order, mark_delivered(order, actor=actor)) for order in queryset.order_by("pk")]
         self._report(request, "Delivery recorded", results)
 
-    @admin.action(description="Start missing workflows")
+    @admin.action(description="Start missing workflows", permissions=["change"])
     def start_missing_workflows(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         actor = request.user.email
         pending = queryset.filter(workflow_started_at__isnull=True, status=OrderStatus.RECEIVED)

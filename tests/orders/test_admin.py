@@ -289,3 +289,27 @@ def test_detail_query_count_does_not_grow_with_lines(staff_client, django_assert
     # then the same queries ran and every line is listed
     assert len(few.captured_queries) == len(many.captured_queries)
     assert "EXTRA-9" in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["cancel_orders", "mark_orders_delivered"])
+def test_view_only_staff_cannot_run_order_actions(client, action):
+    # given a staff member who may only view orders, and an order nobody started
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(email="viewer@example.com", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.force_login(viewer)
+    order = OrderFactory(number="E0000009")
+
+    # when they post an order action from the list
+    response = client.post(
+        LIST_URL, {"action": action, "_selected_action": [order.pk]}, follow=True
+    )
+
+    # then the list shows, the action is not offered, and nothing happened to the order
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'value="{action}"' not in html
+    order.refresh_from_db()
+    assert order.status == "received"
+    assert OrderEvent.objects.filter(order=order).count() == 0
