@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -98,7 +98,7 @@ def _status_context(request: HttpRequest, order: Order) -> dict:
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = (
         Order.objects.filter(user=request.user)
-        .annotate(item_count=Count("lines"))
+        .annotate(item_count=Sum("lines__quantity"))  # units, as in the cart and the API
         .order_by("-created_at", "-pk")
         .only("number", "status", "total", "currency", "created_at")
     )

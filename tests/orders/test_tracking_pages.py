@@ -385,3 +385,17 @@ def test_nul_byte_in_order_number_is_not_found(client, shopper, path):
 
     # when a number with a NUL byte is requested / then it is a plain 404
     assert client.get(path).status_code == 404
+
+
+def test_order_list_counts_units_like_the_api(client, shopper):
+    # given an order of 3 telescopes and 2 maps (2 lines, 5 units)
+    order = OrderFactory(number="U0000001", user=shopper)
+    OrderLineFactory(order=order, quantity=3)
+    OrderLineFactory(order=order, quantity=2)
+    client.force_login(shopper)
+
+    # when the shopper opens her order list
+    html = client.get("/orders/").content.decode()
+
+    # then the items column says 5, the number of units (the API's item_count too)
+    assert '<td class="num">5</td>' in html
