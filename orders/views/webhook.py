@@ -30,6 +30,7 @@ from orders.services.tracking import (
     ShipmentNotFound,
     forward_carrier_event,
 )
+from orders.status import FINAL
 from workflows.client import TemporalUnavailable
 from workflows.types import CARRIER_STATUSES
 
@@ -127,10 +128,15 @@ def carrier_webhook(request: HttpRequest) -> JsonResponse:
     except TemporalUnavailable:
         logger.warning("Carrier event for %s not forwarded: Temporal unreachable.", fields)
         return _error(503, "temporal_unavailable", "The order system is unreachable; retry later.")
+    if order.status in FINAL:  # acknowledged so the carrier stops retrying, but say so
+        status = order.get_status_display().lower()
+        detail = f"Order {order.number} is already {status}; event {fields['status']!r} ignored."
+    else:
+        detail = f"Event {fields['status']!r} forwarded to order {order.number}."
     return JsonResponse(
         {
             "code": "accepted",
-            "detail": f"Event {fields['status']!r} forwarded to order {order.number}.",
+            "detail": detail,
             "order": order.number,
             "order_status": order.status,
         },

@@ -65,5 +65,5 @@ def test_signed_request_for_finished_order_is_accepted(settings):
     # then the webhook accepted it
     assert output.strip() == (
         "Sent 'in_transit' for order M0000003 (tracking TRK000000322): "
-        "Event 'in_transit' forwarded to order M0000003."
+        "Order M0000003 is already completed; event 'in_transit' ignored."
     )

@@ -186,7 +186,7 @@ def test_event_for_a_finished_order_is_acknowledged_and_ignored(client):
     assert (first.status_code, second.status_code) == (202, 202)
     assert second.json() == {
         "code": "accepted",
-        "detail": "Event 'delivered' forwarded to order W0000009.",
+        "detail": "Order W0000009 is already completed; event 'delivered' ignored.",
         "order": "W0000009",
         "order_status": "completed",
     }
