@@ -7,7 +7,9 @@ here accepts a price. Bad input raises ``CartError`` and changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -213,6 +215,13 @@ def clear(cart: Cart | None) -> None:
 # --- Reading a cart --------------------------------------------------------------------------
 
 
+def contents_version(lines: Iterable[tuple[int, int, Decimal]]) -> str:
+    """A short digest of (product id, quantity, unit price) lines: it changes when anything
+    the shopper reviewed changes (a price, a quantity, a line added or removed)."""
+    text = ";".join(f"{pid}:{qty}:{Decimal(price):.2f}" for pid, qty, price in sorted(lines))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class CartLine:
     product: Product
@@ -240,6 +249,13 @@ class CartSummary:
     @property
     def problems(self) -> list[str]:
         return [line.problem for line in self.lines if line.problem]
+
+    @property
+    def version(self) -> str:
+        """See ``contents_version``: the checkout page sends it back with the order."""
+        return contents_version(
+            (line.product.pk, line.quantity, line.unit_price) for line in self.lines
+        )
 
 
 def summarize(cart: Cart | None) -> CartSummary:

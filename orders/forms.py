@@ -124,6 +124,8 @@ class CheckoutForm(forms.Form):
         widget=SensitiveInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "size": 4}),
     )
     checkout_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The version of the cart the review showed (see ``CartSummary.version``).
+    cart_version = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from cart.models import Cart, CartItem
+from cart.services import contents_version
 from orders.events import record
 from orders.models import Order, OrderLine
 from orders.payments import CardToken
@@ -111,8 +112,12 @@ def place_order(
     card: CardToken,
     checkout_token: str,
     user: Any = None,
+    reviewed_version: str = "",
 ) -> PlaceOrderResult:
-    """Create the order from ``cart`` (or return the one already placed with this token)."""
+    """Create the order from ``cart`` (or return the one already placed with this token).
+
+    ``reviewed_version`` is the ``CartSummary.version`` of the cart the shopper reviewed: when
+    given and the cart or its prices changed since, nothing is placed (``cart_changed``)."""
     checkout_token = (checkout_token or "").strip()
     if not checkout_token or len(checkout_token) > 64:
         raise CheckoutError("This checkout form expired; please submit it again.", "invalid_token")
@@ -128,6 +133,14 @@ def place_order(
 
     with transaction.atomic():
         items = _checked_items(cart)
+        if reviewed_version and reviewed_version != contents_version(
+            (item.product_id, item.quantity, item.product.price) for item in items
+        ):
+            raise CheckoutError(
+                "Your cart or its prices changed since you reviewed your order. Please check "
+                "the updated review below and place the order again.",
+                "cart_changed",
+            )
         subtotal = sum((item.product.price * item.quantity for item in items), Decimal("0.00"))
         fields = {
             "checkout_token": checkout_token,

@@ -62,6 +62,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                         request, data["checkout_token"], prefix="web"
                     ),
                     user=user,
+                    reviewed_version=data.get("cart_version", ""),
                 )
             except CheckoutError as exc:
                 if exc.code == "empty_cart":
@@ -103,6 +104,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "currency": settings.SHOP_CURRENCY,
             "checkout_token": token,
+            "cart_version": summary.version,
             "cart_count": summary.item_count,
         },
     )

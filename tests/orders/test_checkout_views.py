@@ -261,3 +261,59 @@ def test_checkout_post_query_count_is_pinned(client, django_assert_max_num_queri
     # Then the order is placed with 5 lines
     assert response.status_code == 302
     assert Order.objects.get().lines.count() == 5
+
+
+def test_a_price_change_after_the_review_is_shown_before_anything_is_charged(client):
+    # Given a lamp at 20.00 reviewed on the checkout page
+    lamp = ProductFactory(name="Lamp", price=Decimal("20.00"))
+    _fill_cart(client, (lamp, 1))
+    page = client.get("/checkout/")
+    token, reviewed = page.context["checkout_token"], page.context["cart_version"]
+    # And staff raise its price to 35.00 before the shopper submits
+    lamp.price = Decimal("35.00")
+    lamp.save(update_fields=["price"])
+    # When the reviewed form is submitted
+    response = _post(client, token, cart_version=reviewed)
+    # Then nothing is placed and the page says why, showing the new price in the review
+    assert response.status_code == 200
+    assert Order.objects.count() == 0
+    html = response.content.decode()
+    assert "Your cart or its prices changed since you reviewed your order." in html
+    assert response.context["summary"].subtotal == Decimal("35.00")
+    assert response.context["cart_version"] != reviewed
+    assert CartItem.objects.get().quantity == 1
+    # When the shopper submits the updated review
+    again = _post(client, token, cart_version=response.context["cart_version"])
+    # Then the order is placed at the price they saw
+    assert again.status_code == 302
+    assert Order.objects.get().subtotal == Decimal("35.00")
+
+
+def test_an_item_added_in_another_tab_after_the_review_is_not_ordered_unseen(client):
+    # Given a reviewed checkout with one lamp
+    _fill_cart(client, (ProductFactory(price=Decimal("20.00")), 1))
+    page = client.get("/checkout/")
+    token, reviewed = page.context["checkout_token"], page.context["cart_version"]
+    # And a chair added from another tab afterwards
+    _fill_cart(client, (ProductFactory(price=Decimal("80.00")), 1))
+    # When the reviewed form is submitted
+    response = _post(client, token, cart_version=reviewed)
+    # Then nothing is placed and both lines stay in the cart for a new review
+    assert response.status_code == 200
+    assert Order.objects.count() == 0
+    assert response.context["summary"].subtotal == Decimal("100.00")
+    assert CartItem.objects.count() == 2
+
+
+def test_the_review_version_does_not_block_a_double_submit(client):
+    # Given an order placed from a reviewed checkout
+    _fill_cart(client, (ProductFactory(), 1))
+    page = client.get("/checkout/")
+    token, reviewed = page.context["checkout_token"], page.context["cart_version"]
+    first = _post(client, token, cart_version=reviewed)
+    # When the same form is submitted again (the cart is empty now)
+    second = _post(client, token, cart_version=reviewed)
+    # Then both land on the same confirmation
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert first.url == second.url
+    assert Order.objects.count() == 1
