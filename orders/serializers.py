@@ -135,6 +135,9 @@ class OrderDetailSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True)
     events = OrderEventSerializer(many=True)
     can_cancel = serializers.BooleanField(source="is_cancellable")
+    failure_message = serializers.SerializerMethodField(
+        help_text="Why the order failed (as its page says); null unless it failed."
+    )
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -156,8 +159,15 @@ class OrderDetailSerializer(serializers.ModelSerializer):
             "lines",
             "events",
             "can_cancel",
+            "failure_message",
             "progress",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_failure_message(self, order: Order) -> str | None:
+        if order.status != OrderStatus.FAILED:
+            return None
+        return order.failure_reason or None
 
     @extend_schema_field(ShipmentSerializer(allow_null=True))
     def get_shipment(self, order: Order) -> dict | None:

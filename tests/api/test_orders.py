@@ -205,3 +205,22 @@ def test_guest_cancels_an_order_it_placed():
     # then the order is cancelled by "customer"
     assert response.status_code == 200
     assert OrderEvent.objects.get(order__number="G0000009", kind="cancelled").actor == "customer"
+
+
+def test_failed_order_says_why_as_its_page_does(shopper_api, shopper):
+    # given a failed order and a cancelled one, both with a recorded reason
+    OrderFactory(
+        number="F0000001",
+        user=shopper,
+        status="failed",
+        failure_reason="The payment was declined by the card issuer.",
+    )
+    OrderFactory(number="F0000002", user=shopper, status="cancelled", failure_reason="x")
+
+    # when the shopper reads them through the API
+    failed = shopper_api.get("/api/orders/F0000001/").json()
+    cancelled = shopper_api.get("/api/orders/F0000002/").json()
+
+    # then the failed one carries the page's message, the other none
+    assert failed["failure_message"] == "The payment was declined by the card issuer."
+    assert cancelled["failure_message"] is None
