@@ -26,18 +26,14 @@ import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
-from bench.common import engine, machine, setup_django, summary, table, write_json
+from bench.common import engine, machine, setup_django, summary, write_json
+from bench.orders_report import report
+from bench.placing import cpu_seconds, place_one, placer_init, placer_place, placer_ready
 
 LATENCY_POLL_SECONDS = 0.005
 THROUGHPUT_POLL_SECONDS = 0.05
 VARIANTS = ("bare", "ours", "local")
-LABELS = {
-    "bare": "bare workflow",
-    "ours": "OrderWorkflow",
-    "local": "OrderWorkflow, local DB steps",
-}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -104,10 +100,10 @@ class Bench:
             self.placers = ProcessPoolExecutor(
                 args.placing_processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_placer_init,
+                initializer=placer_init,
                 initargs=(settings.TEMPORAL_ADDRESS, args.conn_max_age),
             )
-            list(self.placers.map(_placer_ready, range(args.placing_processes)))
+            list(self.placers.map(placer_ready, range(args.placing_processes)))
 
     async def _start_workers(self) -> None:
         # Workers must be built on the loop that runs them (the workflow runtime binds to it).
@@ -227,7 +223,7 @@ class Bench:
         if self.placers is not None:
             queue = self.queues[variant]
             jobs = [(p.pk, queue) for p in itertools.islice(itertools.cycle(self.products), count)]
-            numbers = list(self.placers.map(_placer_place, jobs))
+            numbers = list(self.placers.map(placer_place, jobs))
         else:
             with ThreadPoolExecutor(self.args.placing_threads) as pool:
                 numbers = list(pool.map(lambda _: self.place(), range(count)))
@@ -293,7 +289,7 @@ class Bench:
             pids["temporal server"] = [self.server.process.pid]
         if self.placers is not None:
             pids["placing processes"] = list(self.placers._processes)
-        return {group: sum(_cpu_seconds(pid) for pid in ps) for group, ps in pids.items()}
+        return {group: sum(cpu_seconds(pid) for pid in ps) for group, ps in pids.items()}
 
     def breakdowns(self, workflow_ids: dict[str, list[str]]) -> dict[str, dict]:
         from bench.history import breakdown, median_breakdown
@@ -308,70 +304,6 @@ class Bench:
             return out
 
         return self.loop.run(_all(), timeout=120)
-
-
-def place_one(product, clock: list[float] | None = None):  # noqa: ANN001, ANN201
-    """One order of one unit of ``product`` through ``place_order``, as checkout does. The
-    shopper's cart is filled first; ``clock`` gets the time ``place_order`` was called."""
-    from cart.models import Cart, CartItem
-    from orders.payments.fake import FakeGateway
-    from orders.services import place_order
-
-    cart = Cart.objects.create(session_key=uuid.uuid4().hex[:32])
-    CartItem.objects.create(cart=cart, product=product, quantity=1)
-    card = FakeGateway().tokenize("4242424242424242", 12, 2099, "123")
-    if clock is not None:
-        clock.append(time.perf_counter())
-    return place_order(
-        cart=cart,
-        email="bench@example.com",
-        shipping_address={
-            "full_name": "Bench Mark",
-            "line1": "1 Loop Road",
-            "city": "Berlin",
-            "postal_code": "10115",
-            "country": "DE",
-        },
-        shipping_method="standard",
-        card=card,
-        checkout_token=uuid.uuid4().hex,
-    ).order
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _placer_init(temporal_address: str, conn_max_age: int | None) -> None:
-    """A placing process: Django on the same database (already migrated), same server."""
-    setup_django(conn_max_age=conn_max_age, migrate=False)
-    from django.conf import settings
-
-    settings.TEMPORAL_ADDRESS = temporal_address
-
-
-def _placer_ready(_: int) -> int:
-    time.sleep(0.2)  # lets every process of the pool take one: all of them start now
-    return os.getpid()
-
-
-def _placer_place(job: tuple[int, str]) -> str:
-    from django.conf import settings
-    from django.db import close_old_connections
-
-    from catalog.models import Product
-
-    product_id, queue = job
-    settings.TEMPORAL_TASK_QUEUE = queue
-    order = place_one(Product.objects.get(pk=product_id))
-    if order.workflow_started_at is None:
-        raise RuntimeError(f"order {order.number}: the workflow did not start")
-    close_old_connections()
-    return order.number
 
 
 def measure(args: argparse.Namespace) -> dict:
@@ -424,58 +356,6 @@ def measure(args: argparse.Namespace) -> dict:
         },
         "targets": {"latency_ratio_max": 1.3, "throughput_ratio_min": 0.75},
     }
-
-
-def report(result: dict) -> str:
-    args = result["params"]
-    ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
-    variants = args["variants"]
-    rows = [["variant", "latency p50", "p95", "ratio p50 (p95)", "throughput", "ratio"]]
-    for v in variants:
-        lat, rates = result["latency_seconds"][v], result["throughput_orders_per_second"][v]
-        rows.append(
-            [
-                LABELS[v],
-                ms(lat["p50"]),
-                ms(lat["p95"]),
-                f"{result['latency_ratio_p50'][v]:.2f} ({result['latency_ratio_p95'][v]:.2f})",
-                f"{statistics.median(rates):.1f}/s ({min(rates):.1f}-{max(rates):.1f})",
-                f"{result['throughput_ratio'][v]:.2f}",
-            ]
-        )
-    rows.append(["target", "", "", "<= 1.3", "", ">= 0.75"])
-    lines = [table(rows)]
-    for phase, breakdowns in result["breakdown_seconds"].items():
-        lines += ["", f"Where the time goes, {phase} orders (medians, server timestamps):"]
-        rows = [["variant", "total", "activities", "workflow tasks", "task queue", "tasks"]]
-        for v in variants:
-            b = breakdowns.get(v) or {}
-            if not b:
-                continue
-            rows.append(
-                [
-                    LABELS[v],
-                    ms(b["total"]),
-                    ms(b["activities"]),
-                    ms(b["workflow_tasks"]),
-                    ms(b["workflow_task_queue"]),
-                    f"{b['workflow_task_count']} wft, {b['activity_task_count']} act, "
-                    f"{b['local_activity_count']} local",
-                ]
-            )
-        lines.append(table(rows))
-        for v in ("ours", "local"):
-            per = (breakdowns.get(v) or {}).get("per_activity")
-            if per:
-                steps = ", ".join(f"{name} {ms(s)}" for name, s in per.items())
-                lines.append(f"{LABELS[v]} activity execution: {steps}")
-    lines += ["", "CPU per order while concurrent (median of rounds):"]
-    for v, groups in result["cpu_ms_per_order"].items():
-        parts = ", ".join(f"{k} {ms_:.0f} ms" for k, ms_ in groups.items())
-        lines.append(f"{LABELS[v]}: {parts} (total {sum(groups.values()):.0f} ms)")
-    for v, p in result["placing_seconds"].items():
-        lines.append(f"{LABELS[v]} place_order (incl. workflow start): p50 {ms(p['p50'])}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:

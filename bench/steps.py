@@ -53,7 +53,8 @@ def measure(orders: int) -> dict[str, dict]:
 
     from django.db import connection
 
-    from bench.orders import Bench, place_one
+    from bench.orders import Bench
+    from bench.placing import place_one
     from workflows import activities
 
     products = Bench._make_products(uuid.uuid4().hex[:6], 5)

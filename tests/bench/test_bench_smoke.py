@@ -10,7 +10,7 @@ import pytest
 from temporalio import workflow
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from bench import common, history, loadgen, orders, querycount
+from bench import common, history, loadgen, orders, orders_report, placing, querycount, steps
 from bench.local_workflow import DEFAULT_LOCAL_STEPS, LocalStepsOrderWorkflow
 from orders.forms import CheckoutForm
 from workflows.types import WORKFLOW_NAME
@@ -82,3 +82,11 @@ def test_summary_and_median_breakdown():
     assert merged["per_activity"] == {"validate_order": pytest.approx(0.02)}
     assert merged["workflow_task_count"] == 6
     assert merged["n"] == 2
+
+
+def test_bench_modules_share_the_variant_labels():
+    # given the variants the order benchmark knows / when the report labels them
+    # then every variant has a label, and the step benchmark covers the steps up to the email
+    assert set(orders.VARIANTS) == set(orders_report.LABELS)
+    assert steps.STEPS[-1] == "send_confirmation_email"
+    assert callable(placing.place_one)
