@@ -1,9 +1,10 @@
 """Order emails: rendered from ``templates/emails/<kind>.{subject.txt,txt,html}`` and sent
 at most once per (order, kind).
 
-The ``EmailNotification`` row is created first (in its own transaction), the email is sent,
-then ``sent_at`` is set together with an ``email_sent`` event. A retried activity finds
-``sent_at`` set and skips; only a crash between sending and recording can repeat an email.
+The ``EmailNotification`` row is created first (in its own transaction); then, with that row
+locked, the email is sent and ``sent_at`` is set together with an ``email_sent`` event. A
+retried activity (even one running beside the attempt it retries) finds ``sent_at`` set and
+skips; only a crash between sending and committing can repeat an email.
 """
 
 from __future__ import annotations
@@ -75,19 +76,24 @@ def send_order_email(order: Order, kind: str, extra: dict[str, Any] | None = Non
         to=recipients,
     )
     message.attach_alternative(html, "text/html")
-    message.send(fail_silently=False)
+    # The row stays locked while sending: an attempt retried beside a slow one (its activity
+    # timed out) waits here, then finds ``sent_at`` set. A failed send rolls back: the retry
+    # sends.
     with transaction.atomic():
-        updated = EmailNotification.objects.filter(pk=note.pk, sent_at__isnull=True).update(
-            sent_at=timezone.now()
+        note = EmailNotification.objects.select_for_update().get(pk=note.pk)
+        if note.sent_at is not None:
+            logger.info("order %s: %s email already sent, skipping", order.number, kind)
+            return False
+        message.send(fail_silently=False)
+        note.sent_at = timezone.now()
+        note.save(update_fields=["sent_at"])
+        # The timeline is shown to shoppers: staff addresses stay on the EmailNotification.
+        to = "staff" if kind == Kind.OVERDUE_STAFF else ", ".join(recipients)
+        events.record(
+            order,
+            "email_sent",
+            f"{Kind(kind).label} email sent to {to}.",
+            data={"email": kind},
         )
-        if updated:
-            # The timeline is shown to shoppers: staff addresses stay on the EmailNotification.
-            to = "staff" if kind == Kind.OVERDUE_STAFF else ", ".join(recipients)
-            events.record(
-                order,
-                "email_sent",
-                f"{Kind(kind).label} email sent to {to}.",
-                data={"email": kind},
-            )
     logger.info("order %s: %s email sent to %s", order.number, kind, recipients)
     return True

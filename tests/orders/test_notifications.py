@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import smtplib
+import threading
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
 
 from orders.links import token_grants
 from orders.models import EmailNotification, OrderEvent
@@ -126,3 +131,47 @@ def test_failure_and_cancellation_emails(kind, subject):
     assert message.subject == subject.format(order.number)
     assert "Reason: The payment was declined by the card issuer." in message.body
     assert "Your card has not been charged." in message.body
+
+
+class SlowBackend(locmem.EmailBackend):
+    """The in-memory backend behind a slow mail server (as when an activity times out while
+    its send is still running and the retry starts beside it)."""
+
+    def send_messages(self, messages):
+        time.sleep(0.3)
+        return super().send_messages(messages)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
+    reason="needs PostgreSQL (concurrent writers)",
+)
+def test_a_retry_running_beside_a_slow_send_does_not_send_again(settings):
+    # Given an order and a mail server that takes 0.3 s per message
+    settings.EMAIL_BACKEND = f"{__name__}.SlowBackend"
+    order = make_order()
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def send():
+        try:
+            barrier.wait(timeout=5)
+            results.append(send_order_email(order, "confirmation"))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    # When two attempts send the confirmation at the same time
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    # Then it went out once, recorded once
+    assert errors == []
+    assert sorted(results) == [False, True]
+    assert len(mail.outbox) == 1
+    assert OrderEvent.objects.filter(order=order, kind="email_sent").count() == 1
