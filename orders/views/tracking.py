@@ -84,12 +84,15 @@ def _status_context(request: HttpRequest, order: Order) -> dict:
     user = request.user
     staff = _is_order_staff(user)
     events = [e for e in order.events.all() if staff or e.kind != STAFF_ACTION]
+    staff_view = staff and order.user_id != user.pk
     return {
         "order": order,
         "events": events,
         "is_final": not order.is_in_progress,
-        "can_cancel": order.is_cancellable,
-        "is_staff_view": staff and order.user_id != user.pk,
+        # View-only staff get no button that would only answer 403.
+        "can_cancel": order.is_cancellable
+        and (not staff_view or user.has_perm("orders.change_order")),
+        "is_staff_view": staff_view,
     }
 
 
