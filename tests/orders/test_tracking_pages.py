@@ -399,3 +399,29 @@ def test_order_list_counts_units_like_the_api(client, shopper):
 
     # then the items column says 5, the number of units (the API's item_count too)
     assert '<td class="num">5</td>' in html
+
+
+def test_polled_fragment_and_page_queries_do_not_grow_with_the_order(
+    client, shopper, shipped_order, django_assert_max_num_queries
+):
+    # given the owner, and her order's page and fragment opened once
+    client.force_login(shopper)
+    with django_assert_max_num_queries(7) as page_small:
+        client.get("/orders/S0000042/")
+    with django_assert_max_num_queries(4) as fragment_small:
+        client.get("/orders/S0000042/status/")
+
+    # when the order has 10 more lines and 20 more events
+    for i in range(10):
+        OrderLineFactory(order=shipped_order, sku=f"MORE-{i}")
+    for i in range(20):
+        OrderEventFactory(order=shipped_order, kind="note", message=f"Note {i}.")
+    with django_assert_max_num_queries(7) as page_large:
+        page = client.get("/orders/S0000042/")
+    with django_assert_max_num_queries(4) as fragment_large:
+        fragment = client.get("/orders/S0000042/status/")
+
+    # then the page and the fragment (polled every 2 s) ran the same queries as before
+    assert len(page_large.captured_queries) == len(page_small.captured_queries)
+    assert len(fragment_large.captured_queries) == len(fragment_small.captured_queries)
+    assert "MORE-9" in page.content.decode() and "Note 19." in fragment.content.decode()
