@@ -22,7 +22,6 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from orders.services.tracking import (
     InvalidCarrierStatus,
@@ -92,8 +91,11 @@ def _parse(body: bytes) -> dict[str, str]:
 
 
 @csrf_exempt
-@require_POST
 def carrier_webhook(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        response = _error(405, "method_not_allowed", "Send carrier events with POST.")
+        response["Allow"] = "POST"
+        return response
     if not settings.CARRIER_WEBHOOK_SECRET:
         logger.error("CARRIER_WEBHOOK_SECRET is not set: rejecting carrier webhook calls.")
         return _error(503, "not_configured", "The carrier webhook is not configured.")

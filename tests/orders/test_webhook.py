@@ -197,8 +197,13 @@ def test_get_is_not_allowed(client):
     # given / when a GET reaches the webhook
     response = client.get(URL)
 
-    # then it is refused
+    # then it is refused in JSON, like every other answer of the webhook
     assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json() == {
+        "code": "method_not_allowed",
+        "detail": "Send carrier events with POST.",
+    }
 
 
 def test_unconfigured_secret_refuses_everything(client, shipment, settings):
