@@ -9,6 +9,7 @@ Every failure to reach Temporal surfaces as ``TemporalUnavailable`` so callers c
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -51,6 +52,8 @@ class WorkflowNotFound(Exception):
 _loop = BackgroundLoop("temporal-client")
 _clients: dict[tuple[str, str], Client] = {}
 _clients_lock = threading.Lock()
+# (address, namespace) -> monotonic time until which fail-fast starts are not attempted.
+_starts_paused_until: dict[tuple[str, str], float] = {}
 
 
 def connection_options() -> dict[str, Any]:
@@ -107,6 +110,7 @@ def reset_client() -> None:
     """Forget cached clients (tests that point settings at another server)."""
     with _clients_lock:
         _clients.clear()
+        _starts_paused_until.clear()
 
 
 def _run(coro: Any, timeout: float | None = None) -> Any:
@@ -133,9 +137,17 @@ def _is_not_found(exc: RPCError) -> bool:
 # --- Sync API for views, admin, commands ---------------------------------------------------
 
 
-def start_order_workflow(order_number: str) -> bool:
+def start_order_workflow(order_number: str, *, fail_fast: bool = False) -> bool:
     """Start ``OrderWorkflow`` for an order. True if started now, False if it already existed
-    (a duplicate start is harmless). Raises ``TemporalUnavailable``."""
+    (a duplicate start is harmless). Raises ``TemporalUnavailable``.
+
+    ``fail_fast`` (the start right after checkout): once a start failed to reach Temporal, the
+    next ``TEMPORAL_START_PAUSE_SECONDS`` (default 15) of fail-fast starts raise at once
+    instead of each waiting for the timeout, so a hung server doesn't add seconds to every
+    checkout; the sweeper starts those orders later."""
+    key = (settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
+    if fail_fast and time.monotonic() < _starts_paused_until.get(key, 0.0):
+        raise TemporalUnavailable("Temporal did not answer a moment ago; not tried again yet.")
 
     async def _start() -> bool:
         client = await _get_client()
@@ -152,7 +164,14 @@ def start_order_workflow(order_number: str) -> bool:
             return False
         return True
 
-    return _run(_start())
+    try:
+        started = _run(_start())
+    except TemporalUnavailable:
+        pause = float(getattr(settings, "TEMPORAL_START_PAUSE_SECONDS", 15.0))
+        _starts_paused_until[key] = time.monotonic() + pause
+        raise
+    _starts_paused_until.pop(key, None)
+    return started
 
 
 def query_progress(order_number: str) -> Progress:

@@ -193,17 +193,18 @@ def place_order(
         )
         # Only what was ordered: an item added from another tab meanwhile stays in the cart.
         CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
-        transaction.on_commit(lambda: start_workflow_for(order), robust=True)
+        transaction.on_commit(lambda: start_workflow_for(order, fail_fast=True), robust=True)
     return PlaceOrderResult(order, created=True)
 
 
-def start_workflow_for(order: Order) -> bool:
+def start_workflow_for(order: Order, *, fail_fast: bool = False) -> bool:
     """Start the order's workflow. True when it runs (started now or already before); False
-    when Temporal could not be reached (logged; the sweeper tries again). Never raises."""
+    when Temporal could not be reached (logged; the sweeper tries again). Never raises.
+    ``fail_fast``: see ``workflows.client.start_order_workflow`` (used right after checkout)."""
     from workflows.client import TemporalUnavailable, start_order_workflow
 
     try:
-        started_now = start_order_workflow(order.number)
+        started_now = start_order_workflow(order.number, fail_fast=fail_fast)
     except TemporalUnavailable as exc:
         logger.warning(
             "Temporal unavailable, order %s waits for the sweeper: %s", order.number, exc
