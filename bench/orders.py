@@ -1,7 +1,7 @@
 """Order processing benchmark: our OrderWorkflow against a bare workflow, same run, same server.
 
     python -m bench.orders [--latency-orders 30] [--concurrent-orders 40] [--rounds 2]
-                           [--variants bare,ours,local] [--max-concurrent-activities 10]
+                           [--variants bare,ours,regular] [--max-concurrent-activities 10]
                            [--products 10] [--conn-max-age N]
                            [--temporal-address HOST:PORT] [--database-url URL]
 
@@ -9,8 +9,9 @@
 p50/p95; (b) throughput of N orders placed concurrently, until all confirmations are sent.
 Baseline: ``bench.bare_workflow.BareWorkflow`` with as many no-op activities as the order has
 steps up to the confirmation email, run by a worker of the same size in the same process,
-interleaved with ours so machine noise hits both alike. Variant ``local``: the same order
-workflow with the short database-only steps as local activities (``bench.local_workflow``).
+interleaved with ours so machine noise hits both alike. Variant ``regular``: the same order
+workflow with every step a regular activity, as before the ``local-db-steps`` patch
+(``bench.regular_workflow``).
 Prints a table and writes ``bench/results/orders-<sqlite|postgresql>.json``.
 """
 
@@ -33,7 +34,7 @@ from bench.placing import cpu_seconds, place_one, placer_init, placer_place, pla
 
 LATENCY_POLL_SECONDS = 0.005
 THROUGHPUT_POLL_SECONDS = 0.05
-VARIANTS = ("bare", "ours", "local")
+VARIANTS = ("bare", "ours", "regular")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -110,7 +111,7 @@ class Bench:
         from temporalio.worker import Worker
 
         from bench.bare_workflow import BareWorkflow, noop
-        from bench.local_workflow import LocalStepsOrderWorkflow
+        from bench.regular_workflow import RegularStepsOrderWorkflow
         from workflows.worker import ACTIVITIES, create_worker
 
         size = self.args.max_concurrent_activities
@@ -124,7 +125,7 @@ class Bench:
                 worker = Worker(
                     self.client,
                     task_queue=queue,
-                    workflows=[BareWorkflow if bare else LocalStepsOrderWorkflow],
+                    workflows=[BareWorkflow if bare else RegularStepsOrderWorkflow],
                     activities=[noop] if bare else ACTIVITIES,
                     activity_executor=ThreadPoolExecutor(size, thread_name_prefix=variant),
                     max_concurrent_activities=size,
@@ -164,7 +165,7 @@ class Bench:
             products.append(product)
         return products
 
-    # --- our workflow (and its local-activity variant) --------------------------------------
+    # --- our workflow (and its pre-patch variant) ------------------------------------------
     def place(self, clock: list[float] | None = None) -> str:
         from django.db import close_old_connections
 

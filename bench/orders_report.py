@@ -9,7 +9,7 @@ from bench.common import table
 LABELS = {
     "bare": "bare workflow",
     "ours": "OrderWorkflow",
-    "local": "OrderWorkflow, local DB steps",
+    "regular": "OrderWorkflow, all steps regular (pre-patch)",
 }
 
 
@@ -51,7 +51,7 @@ def report(result: dict) -> str:
                 ]
             )
         lines.append(table(rows))
-        for v in ("ours", "local"):
+        for v in ("ours", "regular"):
             per = (breakdowns.get(v) or {}).get("per_activity")
             if per:
                 steps = ", ".join(f"{name} {ms(s)}" for name, s in per.items())

@@ -26,7 +26,10 @@ Once no workflow started before the change is still running, replace ``patched``
 ``workflow.deprecate_patch("ship-before-email")`` and drop the old branch; later remove the
 call. Keep the ids here as a log:
 
-- (none yet)
+- ``local-db-steps``: ``validate_order``, ``reserve_inventory`` and ``create_shipment`` run as
+  local activities (inside the workflow task: no activity task round trip, no extra workflow
+  task per step; ``bench/README.md``). Histories recorded before it scheduled regular
+  activities there; the decision is taken once per run, at ``validate_order``.
 
 ``tests/workflows/histories/*.json`` are recorded histories replayed in CI
 (``tests/workflows/test_replay.py``): if a change makes them fail, it needs a patch. Record a
@@ -42,7 +45,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.types import (
@@ -77,6 +80,15 @@ STATUS_AFTER = {
 }
 SHIPPED_REFUSAL = "The order has already shipped and can no longer be cancelled."
 
+# Short, database-only, idempotent steps run as local activities (patch ``local-db-steps``).
+# Not charge_payment (a provider call that may be slow and retries with backoff: its attempts
+# stay visible as a pending activity) nor the emails (SMTP).
+LOCAL_STEPS = frozenset({"validate_order", "reserve_inventory", "create_shipment"})
+LOCAL_STEPS_PATCH = "local-db-steps"
+# A local step retries inside the workflow (backoffs over a minute become timers) until this
+# bound; then it fails like a business error and the order is compensated.
+LOCAL_STEP_SCHEDULE_TO_CLOSE = timedelta(hours=1)
+
 
 class _CancelRequested(Exception):
     """Raised at a step boundary once the ``cancel`` update was accepted."""
@@ -84,6 +96,8 @@ class _CancelRequested(Exception):
 
 @workflow.defn(name=WORKFLOW_NAME)
 class OrderWorkflow:
+    local_steps: frozenset[str] = LOCAL_STEPS
+
     def __init__(self) -> None:
         self._order_number = ""
         self._status = "received"
@@ -153,32 +167,53 @@ class OrderWorkflow:
         self._current_step = activity
         record = StepRecord(step=activity, status="started")
         self._steps.append(record)
-        config = self._config
-        activity_run = workflow.execute_activity(
-            activity,
-            args=[self._order_number, *args],
-            result_type=result_type,
-            start_to_close_timeout=timedelta(seconds=config.activity_timeout_seconds),
-            retry_policy=RetryPolicy(
-                initial_interval=timedelta(seconds=config.retry_initial_interval_seconds),
-                backoff_coefficient=2.0,
-                maximum_interval=timedelta(seconds=config.retry_maximum_interval_seconds),
-                non_retryable_error_types=list(BUSINESS_ERROR_TYPES),
-            ),
-        )
+        activity_run = self._schedule(activity, [self._order_number, *args], result_type)
         try:
             # A step always runs to its end: a Temporal cancel request is noted and acted on
             # at the next step boundary (a sync activity can't be interrupted anyway, and a
             # compensation must never run beside the step it compensates).
             result = await _shielded(activity_run, on_cancel=self._on_temporal_cancel)
-        except ActivityError as err:
+        except FailureError as err:
+            error = _as_activity_error(activity, err)
+            if not isinstance(error, ActivityError):
+                raise
             record.status = "failed"
-            record.detail = _error_message(err)
-            raise
+            record.detail = _error_message(error)
+            if error is err:
+                raise
+            raise error from err
         record.status = "completed"
         if activity in STATUS_AFTER:
             self._status = STATUS_AFTER[activity]
         return result
+
+    def _schedule(self, activity: str, args: list[Any], result_type: type | None) -> Awaitable[Any]:
+        """Schedule ``activity``: a local activity for ``LOCAL_STEPS`` (once patched), else a
+        regular one; same timeout and retry policy either way."""
+        config = self._config
+        start_to_close = timedelta(seconds=config.activity_timeout_seconds)
+        retry_policy = RetryPolicy(
+            initial_interval=timedelta(seconds=config.retry_initial_interval_seconds),
+            backoff_coefficient=2.0,
+            maximum_interval=timedelta(seconds=config.retry_maximum_interval_seconds),
+            non_retryable_error_types=list(BUSINESS_ERROR_TYPES),
+        )
+        if activity in self.local_steps and workflow.patched(LOCAL_STEPS_PATCH):
+            return workflow.execute_local_activity(
+                activity,
+                args=args,
+                result_type=result_type,
+                start_to_close_timeout=start_to_close,
+                schedule_to_close_timeout=max(LOCAL_STEP_SCHEDULE_TO_CLOSE, start_to_close),
+                retry_policy=retry_policy,
+            )
+        return workflow.execute_activity(
+            activity,
+            args=args,
+            result_type=result_type,
+            start_to_close_timeout=start_to_close,
+            retry_policy=retry_policy,
+        )
 
     # --- delivery ------------------------------------------------------------------------------
 
@@ -327,6 +362,25 @@ async def _shielded(awaitable: Awaitable[T], on_cancel: Callable[[], None] | Non
                 on_cancel()
             if task.done():
                 return task.result()
+
+
+def _as_activity_error(activity: str, err: FailureError) -> FailureError:
+    """A local activity's failure arrives unwrapped (the ``ApplicationError`` itself, not an
+    ``ActivityError`` around it): wrap it as a regular activity's would be, so the step's
+    callers handle both alike."""
+    if isinstance(err, (ActivityError, CancelledError)) or activity not in LOCAL_STEPS:
+        return err
+    wrapped = ActivityError(
+        "Local activity failed",
+        scheduled_event_id=0,
+        started_event_id=0,
+        identity="",
+        activity_type=activity,
+        activity_id="",
+        retry_state=None,
+    )
+    wrapped.__cause__ = err
+    return wrapped
 
 
 def _error_message(err: ActivityError) -> str:

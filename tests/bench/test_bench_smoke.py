@@ -11,9 +11,10 @@ from temporalio import workflow
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench import common, history, loadgen, orders, orders_report, placing, querycount, steps
-from bench.local_workflow import DEFAULT_LOCAL_STEPS, LocalStepsOrderWorkflow
+from bench.regular_workflow import RegularStepsOrderWorkflow
 from orders.forms import CheckoutForm
 from workflows.types import WORKFLOW_NAME
+from workflows.workflow import OrderWorkflow
 
 
 @pytest.mark.django_db
@@ -29,21 +30,23 @@ def test_bench_checkout_forms_are_valid_checkout_posts(form):
     assert checkout.card.last4 == "4242"
 
 
-def test_local_steps_variant_is_a_valid_sandboxed_order_workflow():
-    # given the benchmark's local-activity variant of OrderWorkflow
-    defn = workflow._Definition.must_from_class(LocalStepsOrderWorkflow)
+def test_regular_steps_variant_is_a_valid_sandboxed_order_workflow():
+    # given the benchmark's pre-patch variant of OrderWorkflow (every step a regular activity)
+    defn = workflow._Definition.must_from_class(RegularStepsOrderWorkflow)
 
     # when the sandbox validates it as a worker would
     async def prepare() -> None:
         SandboxedWorkflowRunner().prepare_workflow(defn)
 
     asyncio.run(prepare())
-    # then it runs under the real workflow's name with the DB-only steps local
+    # then it runs under the real workflow's name with no local steps (the real one has three)
     assert defn.name == WORKFLOW_NAME
     assert set(defn.queries) == {"progress"}
     assert set(defn.updates) == {"cancel"}
-    assert LocalStepsOrderWorkflow.local_steps == frozenset(DEFAULT_LOCAL_STEPS)
-    assert "charge_payment" not in LocalStepsOrderWorkflow.local_steps
+    assert RegularStepsOrderWorkflow.local_steps == frozenset()
+    assert OrderWorkflow.local_steps == frozenset(
+        {"validate_order", "reserve_inventory", "create_shipment"}
+    )
 
 
 def test_orders_args_require_the_bare_baseline():

@@ -29,16 +29,17 @@ def status_of(order: Order) -> str:
 
 
 @pytest.mark.parametrize(
-    ("crash_at", "activity", "done_before_crash"),
+    ("crash_at", "activity", "attempt", "done_before_crash"),
     [
         # The provider recorded the charge and the shop its Payment; the activity never reported.
-        ("after_charge", "charge_payment", {"status": "paid", "shipments": 0}),
-        # The shipment row committed; the activity never reported.
-        ("during_shipment", "create_shipment", {"status": "shipped", "shipments": 1}),
+        ("after_charge", "charge_payment", 2, {"status": "paid", "shipments": 0}),
+        # The shipment row committed; the local activity never reported: its attempt was not
+        # recorded in history, so the restarted worker runs it again from attempt 1.
+        ("during_shipment", "create_shipment", 1, {"status": "shipped", "shipments": 1}),
     ],
 )
 def test_killed_worker_is_restarted_and_finishes_the_order_once(
-    crash_at, activity, done_before_crash, temporal, worker_process, tmp_path
+    crash_at, activity, attempt, done_before_crash, temporal, worker_process, tmp_path
 ):
     # given: an order, and a worker that SIGKILLs itself once at the crash point
     product = set_stock(ProductFactory(), 3)
@@ -69,7 +70,7 @@ def test_killed_worker_is_restarted_and_finishes_the_order_once(
 
     # and: it was the restarted process that retried the interrupted activity
     second_run = worker.log_text().split("===== worker run 2")[1]
-    assert f"activity {activity} order={order.number} attempt=2: start" in second_run
+    assert f"activity {activity} order={order.number} attempt={attempt}: start" in second_run
 
     # and: the carrier's delivery signal completes it
     shipment = Shipment.objects.get(order=order)

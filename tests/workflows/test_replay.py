@@ -7,6 +7,9 @@ Re-record after a deliberate, patched change (or to add a scenario)::
 
     RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows/test_replay.py -k record
 
+(select the scenarios you mean with ``-k``: the older tests overwrite the older files, e.g.
+``-k local_steps`` records only the histories with the ``local-db-steps`` patch)
+
 (happy path, declined card, overdue delivery on the time-skipping server; the cancel update
 on the dev server)
 then commit ``tests/workflows/histories/*.json``. Keep old histories: they are the orders
@@ -57,6 +60,52 @@ def test_recorded_history_replays(name, background_loop):
 
     # Then the replay finds no non-determinism
     assert result.replay_failure is None
+
+
+def _scheduled_and_markers(name: str) -> tuple[list[str], list[str]]:
+    history = WorkflowHistory.from_json(name, (HISTORIES / name).read_text())
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    markers = [
+        e.marker_recorded_event_attributes.marker_name
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+    ]
+    return scheduled, markers
+
+
+def test_local_steps_history_runs_database_steps_as_local_activities():
+    # Given the happy path recorded with the local-db-steps patch
+    # When its events are read
+    scheduled, markers = _scheduled_and_markers("happy_path_local_steps.json")
+
+    # Then validate, reserve and ship ran as local activities (one marker each, after the
+    # patch marker) and only the charge and the emails were scheduled as activity tasks
+    assert markers == ["core_patch"] + ["core_local_activity"] * 3
+    assert scheduled == [
+        "charge_payment",
+        "send_confirmation_email",
+        "apply_carrier_event",
+        "send_delivery_email",
+        "complete_order",
+    ]
+
+
+def test_older_happy_path_history_has_no_local_steps():
+    # Given / When the happy path recorded before the patch is read
+    scheduled, markers = _scheduled_and_markers("happy_path.json")
+
+    # Then it scheduled every step as an activity task (what its replay must keep doing)
+    assert markers == []
+    assert scheduled[:4] == [
+        "validate_order",
+        "reserve_inventory",
+        "charge_payment",
+        "create_shipment",
+    ]
 
 
 def test_happy_path_history_is_committed():
@@ -117,6 +166,29 @@ def test_record_history(name, token, expected, time_skipping_worker, background_
         handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
         for status, event_id in (("in_transit", "t1"), ("delivered", "d1")):
             await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status, event_id=event_id))
+        return await _finish_and_fetch(handle, expected)
+
+    # Then its history is written for the replay test
+    (HISTORIES / f"{name}.json").write_text(background_loop.run(scenario(), timeout=60))
+
+
+@recording
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("name", "stock", "expected"),
+    [("happy_path_local_steps", 10, "completed"), ("out_of_stock_local_steps", 1, "failed")],
+)
+def test_record_local_steps_history(
+    name, stock, expected, time_skipping_worker, background_loop, settings
+):
+    # Given an order (validate, reserve and ship run as local activities: patch local-db-steps)
+    order = make_order(quantity=2, stock=stock)
+
+    # When it runs to its end (through delivery when it gets there)
+    async def scenario() -> str:
+        handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
+        if expected == "completed":
+            await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent("delivered", event_id="d1"))
         return await _finish_and_fetch(handle, expected)
 
     # Then its history is written for the replay test
