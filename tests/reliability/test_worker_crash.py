@@ -4,6 +4,7 @@ order with exactly one charge, one shipment and one confirmation email."""
 
 from __future__ import annotations
 
+import re
 import signal
 
 import pytest
@@ -69,8 +70,12 @@ def test_killed_worker_is_restarted_and_finishes_the_order_once(
     )
 
     # and: it was the restarted process that retried the interrupted activity
+    # (at that attempt or a later one: on a busy machine a retry may itself time out first)
     second_run = worker.log_text().split("===== worker run 2")[1]
-    assert f"activity {activity} order={order.number} attempt={attempt}: start" in second_run
+    started = re.findall(
+        rf"activity {activity} order={order.number} attempt=(\d+): start", second_run
+    )
+    assert started and int(started[0]) >= attempt, second_run[-3000:]
 
     # and: the carrier's delivery signal completes it
     shipment = Shipment.objects.get(order=order)
