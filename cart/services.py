@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -197,6 +198,7 @@ def set_quantity(cart: Cart, product_id: Any, quantity: Any) -> CartItem:
         _check_stock(item.product, quantity)
         item.quantity = quantity
         item.save(update_fields=["quantity"])
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return item
 
 
@@ -210,6 +212,18 @@ def remove_item(cart: Cart, product_id: Any) -> None:
 def clear(cart: Cart | None) -> None:
     if cart is not None:
         CartItem.objects.filter(cart=cart).delete()
+
+
+def delete_stale_anonymous_carts(older_than: timedelta) -> int:
+    """Delete anonymous carts (and their items) not changed for ``older_than``: their session
+    has usually expired, so nobody can reach them any more. Users' carts are kept. Returns the
+    number of carts deleted."""
+    cutoff = timezone.now() - older_than
+    stale = Cart.objects.filter(user__isnull=True, updated_at__lt=cutoff)
+    with transaction.atomic():
+        CartItem.objects.filter(cart__in=stale).delete()
+        deleted, _ = stale.delete()
+    return deleted
 
 
 # --- Reading a cart --------------------------------------------------------------------------

@@ -1,11 +1,15 @@
 """cart.services: validation, stock limits, summaries with database prices."""
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from cart import services
 from cart.models import Cart, CartItem
@@ -203,3 +207,49 @@ def test_a_double_click_on_add_to_cart_adds_both_and_never_fails():
     # Then neither failed and the cart has one line with both units
     assert errors == []
     assert list(CartItem.objects.filter(cart=cart).values_list("quantity", flat=True)) == [2]
+
+
+def _aged(cart: Cart, days: int) -> Cart:
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now() - timedelta(days=days))
+    return cart
+
+
+def test_clear_stale_carts_deletes_only_abandoned_anonymous_carts():
+    # Given an anonymous cart untouched for 15 days (2 items), one touched yesterday, and a
+    # user's cart untouched for 100 days
+    abandoned = _aged(Cart.objects.create(session_key="s-old"), 15)
+    CartItemFactory(cart=abandoned)
+    CartItemFactory(cart=abandoned)
+    recent = _aged(Cart.objects.create(session_key="s-new"), 1)
+    CartItemFactory(cart=recent)
+    users = _aged(CartFactory(), 100)
+    CartItemFactory(cart=users)
+    out = StringIO()
+    # When the command runs with the default age (the 14-day session lifetime)
+    call_command("clear_stale_carts", stdout=out)
+    # Then only the abandoned anonymous cart and its items are gone
+    assert out.getvalue() == "Deleted 1 anonymous cart(s) unchanged for 14 days.\n"
+    assert sorted(Cart.objects.values_list("pk", flat=True)) == sorted([recent.pk, users.pk])
+    assert CartItem.objects.count() == 2
+
+
+def test_changing_a_quantity_keeps_an_anonymous_cart_fresh():
+    # Given an anonymous cart last changed 20 days ago
+    product = set_stock(ProductFactory(), 5)
+    cart = Cart.objects.create(session_key="s-qty")
+    CartItemFactory(cart=cart, product=product)
+    _aged(cart, 20)
+    # When the shopper changes a quantity, then the cleanup runs
+    services.set_quantity(cart, product.pk, 2)
+    deleted = services.delete_stale_anonymous_carts(timedelta(days=14))
+    # Then the cart is kept
+    assert deleted == 0
+    assert CartItem.objects.get(cart=cart).quantity == 2
+
+
+def test_clear_stale_carts_refuses_a_non_positive_age():
+    # Given a bad --days / When the command runs / Then it is a clear error, nothing deleted
+    _aged(Cart.objects.create(session_key="s-bad"), 30)
+    with pytest.raises(CommandError, match="--days must be more than 0."):
+        call_command("clear_stale_carts", "--days", "0")
+    assert Cart.objects.count() == 1
