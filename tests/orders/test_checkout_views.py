@@ -317,3 +317,22 @@ def test_the_review_version_does_not_block_a_double_submit(client):
     assert (first.status_code, second.status_code) == (302, 302)
     assert first.url == second.url
     assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize("lines", [1, 8])
+def test_checkout_page_query_count_does_not_grow_with_lines(
+    client, django_assert_max_num_queries, lines
+):
+    # Given a logged-in shopper with 2 saved addresses and 1 or 8 lines in the cart
+    user = UserFactory()
+    AddressFactory(user=user)
+    AddressFactory(user=user, is_default=True)
+    client.force_login(user)
+    _fill_cart(client, *[(ProductFactory(), 1) for _ in range(lines)])
+    # When the checkout page renders (session, user, cart, items with products and stock,
+    # default address, saved addresses for the select)
+    with django_assert_max_num_queries(6):
+        response = client.get("/checkout/")
+    # Then every line is reviewed
+    assert response.status_code == 200
+    assert len(response.context["summary"].lines) == lines
