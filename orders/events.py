@@ -44,29 +44,37 @@ def move(
     actor: str = "system",
     data: dict[str, Any] | None = None,
     extra_fields: dict[str, Any] | None = None,
+    locked: bool = False,
 ) -> OrderEvent:
     """Move ``order`` to ``target`` and write its event, atomically.
 
-    The order row is locked and re-read first so two movers can't both pass the check.
-    Raises ``IllegalTransition`` if the table in ``orders.status`` does not allow the move.
+    The order row is locked and re-read first so two movers can't both pass the check; a
+    caller that already holds the lock (``select_for_update`` in its open transaction) and
+    passes that fresh ``order`` says ``locked=True`` and saves the re-read. Raises
+    ``IllegalTransition`` if the table in ``orders.status`` does not allow the move (after
+    leaving the block, having written nothing: a caller's transaction stays usable).
     """
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        if not can_move(locked.status, target):
-            raise IllegalTransition(locked, target)
-        previous = locked.status
-        fields = {"status": target, **(extra_fields or {})}
-        for name, value in fields.items():
-            setattr(locked, name, value)
-            setattr(order, name, value)
-        locked.save(update_fields=[*fields.keys(), "updated_at"])
-        order.updated_at = locked.updated_at
-        return OrderEvent.objects.create(
-            order=locked,
-            kind=kind,
-            from_status=previous,
-            to_status=target,
-            message=message,
-            actor=actor,
-            data=data or {},
-        )
+    with transaction.atomic(savepoint=False):  # no nested savepoint: all or nothing anyway
+        if locked:
+            current = order
+        else:
+            current = Order.objects.select_for_update().get(pk=order.pk)
+        allowed = can_move(current.status, target)
+        if allowed:
+            previous = current.status
+            fields = {"status": target, **(extra_fields or {})}
+            for name, value in fields.items():
+                setattr(current, name, value)
+                setattr(order, name, value)
+            current.save(update_fields=[*fields.keys(), "updated_at"])
+            order.updated_at = current.updated_at
+            return OrderEvent.objects.create(
+                order=current,
+                kind=kind,
+                from_status=previous,
+                to_status=target,
+                message=message,
+                actor=actor,
+                data=data or {},
+            )
+    raise IllegalTransition(current, target)

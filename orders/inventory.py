@@ -1,8 +1,11 @@
 """The ONE place stock changes.
 
-Every function locks the order row first, then the ``StockLevel`` rows of its products in
-primary-key order (the same order everywhere, so two orders never deadlock), checks under the
-lock and writes. Each function is idempotent: calling it twice has the effect of calling it once.
+Every function locks the order row first (unless the caller passes ``locked=True``: it
+already holds that lock in its open transaction), then the ``StockLevel`` rows of its products
+in primary-key order (the same order everywhere, so two orders never deadlock), checks under
+the lock and writes. Each function is idempotent: calling it twice has the effect of calling it
+once. Inside a caller's transaction they add no savepoint; an ``OutOfStock`` is raised after
+leaving the block, having written nothing.
 
 - ``reserve(order)``: all-or-nothing; decrements stock and writes one ``Reservation`` per product.
   Raises ``OutOfStock`` (nothing written) when any product lacks stock.
@@ -31,8 +34,9 @@ class OutOfStock(Exception):
         super().__init__(f"Not enough stock for: {names}.")
 
 
-def _lock_order(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
+def _lock_order(order: Order, locked: bool) -> None:
+    if not locked:
+        Order.objects.select_for_update().filter(pk=order.pk).values_list("pk").get()
 
 
 def _lock_stock(product_ids: list[int]) -> dict[int, StockLevel]:
@@ -52,11 +56,11 @@ def _needed(order: Order) -> tuple[dict[int, int], dict[int, str]]:
     return dict(needed), names
 
 
-def reserve(order: Order) -> list[Reservation]:
+def reserve(order: Order, *, locked: bool = False) -> list[Reservation]:
     """Hold stock for every line of ``order``. Returns the reservations (existing ones if the
     order was already reserved). Raises ``OutOfStock`` with the short products' names."""
-    with transaction.atomic():
-        _lock_order(order)
+    with transaction.atomic(savepoint=False):
+        _lock_order(order, locked)
         existing = list(Reservation.objects.filter(order=order).order_by("pk"))
         if existing:
             return existing
@@ -67,24 +71,26 @@ def reserve(order: Order) -> list[Reservation]:
             for pid in sorted(needed)
             if pid not in stock or stock[pid].quantity < needed[pid]
         ]
-        if short:
-            raise OutOfStock(short)
-        for pid in sorted(needed):
-            # Under the row lock: a conditional update can't undercut the check above.
-            StockLevel.objects.filter(pk=stock[pid].pk).update(quantity=F("quantity") - needed[pid])
-        return Reservation.objects.bulk_create(
-            [
-                Reservation(order=order, product_id=pid, quantity=needed[pid])
-                for pid in sorted(needed)
-            ]
-        )
+        if not short:
+            for pid in sorted(needed):
+                # Under the row lock: a conditional update can't undercut the check above.
+                StockLevel.objects.filter(pk=stock[pid].pk).update(
+                    quantity=F("quantity") - needed[pid]
+                )
+            return Reservation.objects.bulk_create(
+                [
+                    Reservation(order=order, product_id=pid, quantity=needed[pid])
+                    for pid in sorted(needed)
+                ]
+            )
+    raise OutOfStock(short)
 
 
-def release(order: Order) -> int:
+def release(order: Order, *, locked: bool = False) -> int:
     """Give back the stock still reserved for ``order``. Returns the number of reservations
     released (0 when there was nothing to release: idempotent)."""
-    with transaction.atomic():
-        _lock_order(order)
+    with transaction.atomic(savepoint=False):
+        _lock_order(order, locked)
         held = list(
             Reservation.objects.select_for_update()
             .filter(order=order, state=Reservation.State.RESERVED)
@@ -109,11 +115,11 @@ def release(order: Order) -> int:
         return len(held)
 
 
-def commit(order: Order) -> int:
+def commit(order: Order, *, locked: bool = False) -> int:
     """Mark the order's reservations as committed (shipped). Stock is unchanged: it was
     decremented at reservation. Returns how many were committed now (0 on a repeat)."""
-    with transaction.atomic():
-        _lock_order(order)
+    with transaction.atomic(savepoint=False):
+        _lock_order(order, locked)
         return Reservation.objects.filter(order=order, state=Reservation.State.RESERVED).update(
             state=Reservation.State.COMMITTED, updated_at=timezone.now()
         )

@@ -51,6 +51,15 @@ def get_order(number: str) -> Order:
         raise InvalidOrder(f"Order {number} does not exist.") from None
 
 
+def lock_order(number: str) -> Order:
+    """The order with its row locked until the caller's transaction ends (call it inside
+    ``transaction.atomic()``; pass ``locked=True`` to ``events.move``/``inventory`` then)."""
+    try:
+        return Order.objects.select_for_update().get(number=number)
+    except Order.DoesNotExist:
+        raise InvalidOrder(f"Order {number} does not exist.") from None
+
+
 def _reached(status: str, target: str) -> bool:
     return status in FORWARD and FORWARD.index(status) >= FORWARD.index(target)
 
@@ -74,9 +83,17 @@ def _advance(order: Order, target: str, kind: str, message: str = "", **kwargs) 
 def validate_order(number: str) -> Order:
     """Check the order can be fulfilled and move it to validated. A final order is returned
     unchanged (the workflow then stops). Raises ``InvalidOrder``."""
-    order = get_order(number)
-    if order.status in FINAL:
-        return order
+    with transaction.atomic():
+        order = lock_order(number)
+        if order.status in FINAL:
+            return order
+        _check(order)
+        _advance(order, S.VALIDATED, "validated", "Order validated.", locked=True)
+    return order
+
+
+def _check(order: Order) -> None:
+    """Raise ``InvalidOrder`` saying everything wrong with ``order``."""
     lines = list(order.lines.select_related("product"))
     problems = []
     if not lines:
@@ -93,8 +110,6 @@ def validate_order(number: str) -> Order:
         problems.append("The order has no payment method.")
     if problems:
         raise InvalidOrder(" ".join(problems))
-    _advance(order, S.VALIDATED, "validated", "Order validated.")
-    return order
 
 
 # --- inventory -------------------------------------------------------------------------------
@@ -103,17 +118,17 @@ def validate_order(number: str) -> Order:
 def reserve_inventory(number: str) -> Order:
     """Reserve stock for every line (all or nothing) and move to reserved. Raises
     ``OutOfStock``."""
-    order = get_order(number)
-    _ensure_open(order)
     with transaction.atomic():
-        reservations = inventory.reserve(order)
-        order.refresh_from_db(fields=["status"])
+        order = lock_order(number)
+        _ensure_open(order)
+        reservations = inventory.reserve(order, locked=True)
         _advance(
             order,
             S.RESERVED,
             "stock_reserved",
             "Stock reserved.",
             data={"items": {str(r.product_id): r.quantity for r in reservations}},
+            locked=True,
         )
     return order
 
@@ -168,24 +183,27 @@ def charge_payment(number: str) -> Payment:
                     )
             raise PaymentDeclined(_decline_message(exc.code), code=exc.code) from exc
         with transaction.atomic():
-            existing, _ = Payment.objects.get_or_create(
-                order=order,
-                kind=Payment.Kind.CHARGE,
-                defaults=_payment_fields(
-                    order,
-                    charge_key(order),
-                    gateway.name,
-                    result.reference,
-                    Payment.Status.SUCCEEDED,
-                ),
-            )
-            order.refresh_from_db(fields=["status"])
+            order = lock_order(number)  # serialises attempts: no get_or_create savepoint
+            existing = Payment.objects.filter(order=order, kind=Payment.Kind.CHARGE).first()
+            if existing is None:
+                existing = Payment.objects.create(
+                    order=order,
+                    kind=Payment.Kind.CHARGE,
+                    **_payment_fields(
+                        order,
+                        charge_key(order),
+                        gateway.name,
+                        result.reference,
+                        Payment.Status.SUCCEEDED,
+                    ),
+                )
             _advance(
                 order,
                 S.PAID,
                 "payment_charged",
                 f"Charged {order.total} {order.currency}.",
                 data={"reference": existing.gateway_reference},
+                locked=True,
             )
         return existing
     order.refresh_from_db(fields=["status"])
@@ -267,9 +285,8 @@ def tracking_number_for(number: str, carrier: str) -> str:
 def create_shipment(number: str) -> Shipment:
     """Create the shipment (deterministic carrier + tracking number), commit the reserved
     stock and move to shipped, in one transaction."""
-    order = get_order(number)
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked = lock_order(number)
         shipment = Shipment.objects.filter(order=locked).first()
         if shipment is not None:
             return shipment
@@ -278,13 +295,14 @@ def create_shipment(number: str) -> Shipment:
         shipment = Shipment.objects.create(
             order=locked, carrier=carrier, tracking_number=tracking_number_for(number, carrier)
         )
-        inventory.commit(locked)
+        inventory.commit(locked, locked=True)
         _advance(
             locked,
             S.SHIPPED,
             "shipped",
             f"Shipped with {carrier}, tracking number {shipment.tracking_number}.",
             data={"carrier": carrier, "tracking_number": shipment.tracking_number},
+            locked=True,
         )
     return shipment
 
@@ -362,9 +380,8 @@ def complete_order(number: str) -> Order:
 
 def mark_failed(number: str, reason: str, code: str = "") -> Order:
     """Move the order to failed with its reason (no-op once final)."""
-    order = get_order(number)
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = lock_order(number)
         if order.status not in FINAL:
             events.move(
                 order,
@@ -373,16 +390,16 @@ def mark_failed(number: str, reason: str, code: str = "") -> Order:
                 reason,
                 data={"code": code},
                 extra_fields={"failure_reason": reason},
+                locked=True,
             )
     return order
 
 
 def mark_cancelled(number: str, actor: str, reason: str = "") -> Order:
     """Move the order to cancelled, saying who did it (no-op once final)."""
-    order = get_order(number)
     message = reason or f"Cancelled by {actor}."
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = lock_order(number)
         if order.status not in FINAL:
             events.move(
                 order,
@@ -391,6 +408,7 @@ def mark_cancelled(number: str, actor: str, reason: str = "") -> Order:
                 message,
                 actor=actor,
                 extra_fields={"failure_reason": message},
+                locked=True,
             )
     return order
 
