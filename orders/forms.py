@@ -125,7 +125,7 @@ class CheckoutForm(forms.Form):
     )
     checkout_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     # The version of the cart the review showed (see ``CartSummary.version``).
-    cart_version = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    cart_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,6 +141,10 @@ class CheckoutForm(forms.Form):
         if not _TOKEN_RE.match(token):
             raise forms.ValidationError("This checkout form expired; please submit it again.")
         return token
+
+    def clean_cart_version(self) -> str:
+        # Never a field error (the field is hidden): a mangled value just doesn't match.
+        return self.cleaned_data["cart_version"][:64]
 
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].strip().upper()

@@ -336,3 +336,18 @@ def test_checkout_page_query_count_does_not_grow_with_lines(
     # Then every line is reviewed
     assert response.status_code == 200
     assert len(response.context["summary"].lines) == lines
+
+
+def test_a_mangled_cart_version_asks_for_a_new_review_not_a_hidden_field(client):
+    # Given a reviewed checkout whose hidden cart version was mangled (300 characters)
+    _fill_cart(client, (ProductFactory(), 1))
+    token = _token(client)
+    # When it is submitted
+    response = _post(client, token, cart_version="x" * 300)
+    # Then the shopper is asked to look at the review again, and nothing is placed
+    assert response.status_code == 200
+    assert "cart_version" not in response.context["form"].errors
+    assert "Your cart or its prices changed since you reviewed your order." in (
+        response.content.decode()
+    )
+    assert Order.objects.count() == 0
