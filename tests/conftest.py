@@ -96,8 +96,14 @@ def run_order_worker(client, background_loop: BackgroundLoop, task_queue: str, *
 
     options.setdefault("graceful_shutdown_timeout", timedelta(seconds=5))
 
+    from workflows.worker import ActivityExecutor
+
+    executor = options.pop("activity_executor", None) or ActivityExecutor(
+        options.get("max_concurrent_activities", 10)
+    )
+
     async def _start():
-        worker = create_worker(client, task_queue=task_queue, **options)
+        worker = create_worker(client, task_queue=task_queue, activity_executor=executor, **options)
         task = asyncio.ensure_future(worker.run())
         await asyncio.sleep(0)
         return worker, task
@@ -113,6 +119,8 @@ def run_order_worker(client, background_loop: BackgroundLoop, task_queue: str, *
         yield worker
     finally:
         background_loop.run(_stop(), timeout=60)
+        if isinstance(executor, ActivityExecutor):
+            executor.close()  # no idle connections left open on the test database
 
 
 @pytest.fixture
