@@ -151,6 +151,9 @@ TEMPORAL_UI_URL = env.str("TEMPORAL_UI_URL", default="http://localhost:8233")
 # Seconds a web request waits for Temporal before giving up (the order is never lost: the
 # sweeper starts it later).
 TEMPORAL_CLIENT_TIMEOUT = env.float("TEMPORAL_CLIENT_TIMEOUT", default=5.0)
+# After a start at checkout failed to reach Temporal, checkouts skip the start for this long
+# (the sweeper starts those orders), so a hung server doesn't slow every checkout.
+TEMPORAL_START_PAUSE_SECONDS = env.float("TEMPORAL_START_PAUSE_SECONDS", default=15.0)
 # How often runworker starts orders that have no workflow yet.
 ORDER_SWEEP_INTERVAL_SECONDS = env.float("ORDER_SWEEP_INTERVAL_SECONDS", default=30.0)
 # How long the workflow waits for delivery before recording an overdue event and alerting staff.
