@@ -231,6 +231,7 @@ class EmailNotification(models.Model):
         FAILED = "failed", "Order failed"
         CANCELLED = "cancelled", "Order cancelled"
         OVERDUE_STAFF = "overdue_staff", "Delivery overdue (staff)"
+        COMPENSATION_STAFF = "compensation_staff", "Compensation failed (staff)"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -25,10 +25,11 @@ from orders.models import EmailNotification, Order
 logger = logging.getLogger(__name__)
 
 Kind = EmailNotification.Kind
+STAFF_KINDS = frozenset({Kind.OVERDUE_STAFF, Kind.COMPENSATION_STAFF})
 
 
 def _recipients(order: Order, kind: str) -> list[str]:
-    if kind == Kind.OVERDUE_STAFF:
+    if kind in STAFF_KINDS:
         return list(settings.SHOP_STAFF_EMAILS)
     return [order.email]
 
@@ -88,7 +89,7 @@ def send_order_email(order: Order, kind: str, extra: dict[str, Any] | None = Non
         note.sent_at = timezone.now()
         note.save(update_fields=["sent_at"])
         # The timeline is shown to shoppers: staff addresses stay on the EmailNotification.
-        to = "staff" if kind == Kind.OVERDUE_STAFF else ", ".join(recipients)
+        to = "staff" if kind in STAFF_KINDS else ", ".join(recipients)
         events.record(
             order,
             "email_sent",

@@ -192,6 +192,18 @@ def record_delivery_overdue(order_number: str, days: float) -> bool:
     )
 
 
+@activity.defn(name="record_compensation_failed")
+def record_compensation_failed(order_number: str, failures: list[str]) -> bool:
+    from orders.services import alerts
+
+    return _run(
+        "record_compensation_failed",
+        order_number,
+        lambda: alerts.record_compensation_failed(order_number, failures),
+        lambda recorded: f"recorded={recorded}",
+    )
+
+
 @activity.defn(name="send_delivery_email")
 def send_delivery_email(order_number: str) -> bool:
     return _send("send_delivery_email", order_number, EmailNotification.Kind.DELIVERED)
@@ -276,6 +288,7 @@ ALL_ACTIVITIES = [
     send_confirmation_email,
     apply_carrier_event,
     record_delivery_overdue,
+    record_compensation_failed,
     send_delivery_email,
     complete_order,
     refund_payment,

@@ -265,21 +265,34 @@ class OrderWorkflow:
         self, compensations: list[str], cancelled: bool, error: ActivityError | None
     ) -> None:
         refund_reference = ""
+        failures: list[str] = []
         for activity in reversed(compensations):
-            result = await self._step(activity)
+            try:
+                result = await self._step(activity)
+            except ActivityError as err:
+                # Failed for good (e.g. the provider refused the refund): carry on with the
+                # other undo steps, close the order and alert staff instead of getting stuck.
+                failures.append(f"{activity}: {_error_message(err)}")
+                continue
             self._steps[-1].status = "compensated"
             if activity == "refund_payment":
                 refund_reference = result
+        if failures:
+            await self._step("record_compensation_failed", failures)
         if cancelled:
             request = self._cancel or CancelRequest(actor="system")
             self._status = await self._step("mark_order_cancelled", request.actor, request.reason)
             self._failure_reason = request.reason or f"Cancelled by {request.actor}."
             await self._step("send_cancellation_email")
-            message = (
-                f"Order cancelled and refunded (refund {refund_reference})."
-                if refund_reference
-                else "Order cancelled; nothing was charged."
-            )
+            if any(f.startswith("refund_payment:") for f in failures):
+                message = (
+                    "Order cancelled, but the refund could not be completed automatically: "
+                    "our staff have been alerted and will refund you."
+                )
+            elif refund_reference:
+                message = f"Order cancelled and refunded (refund {refund_reference})."
+            else:
+                message = "Order cancelled; nothing was charged."
             self._cancel_result = CancelResult(cancelled=True, message=message)
         else:
             error_type = _error_type(error) if error else "Error"

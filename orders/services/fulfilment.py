@@ -430,6 +430,13 @@ def send_email(number: str, kind: str) -> bool:
         if order.status != kind:  # e.g. an order cancelled elsewhere gets no "failed" email
             return False
         extra["refunded"] = _refunded(order)
+        # Charged but not refunded: an undo step failed and staff will refund by hand.
+        extra["refund_pending"] = (
+            not extra["refunded"]
+            and Payment.objects.filter(
+                order=order, kind=Payment.Kind.CHARGE, status=Payment.Status.SUCCEEDED
+            ).exists()
+        )
     return notifications.send_order_email(order, kind, extra)
 
 

@@ -50,3 +50,16 @@ class FileGatedGateway(FakeGateway):
                 raise AssertionError("the test never released the gated charge")
             time.sleep(0.05)
         return super().charge(token, amount, currency, idempotency_key)
+
+
+class RefundRefusingGateway(GatedGateway):
+    """Like ``GatedGateway``, and the provider refuses every refund for good."""
+
+    name = "refund-refusing-fake"
+
+    def refund(
+        self, charge_reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        from orders.payments.base import PaymentError
+
+        raise PaymentError("The provider refused the refund.", code="refund_refused")

@@ -105,3 +105,55 @@ def test_cancel_before_shipment_refunds_and_releases(
     assert Shipment.objects.filter(order=order).count() == 0
     assert [m.subject for m in mail.outbox] == [f"Your order {order.number} has been cancelled"]
     assert "has been refunded" in mail.outbox[0].body
+
+
+@pytest.fixture
+def refund_refusing_gateway(settings):
+    from tests.workflows.gateways import RefundRefusingGateway
+
+    settings.PAYMENT_GATEWAY = "tests.workflows.gateways.RefundRefusingGateway"
+    RefundRefusingGateway.reset()
+    yield RefundRefusingGateway
+    RefundRefusingGateway.release.set()
+
+
+def test_cancel_whose_refund_fails_for_good_closes_the_order_and_alerts_staff(
+    order_worker, background_loop, settings, refund_refusing_gateway
+):
+    # Given an order inside the charge step, with a provider that refuses every refund
+    settings.SHOP_STAFF_EMAILS = ["ops@example.com"]
+    order = make_order(quantity=2, stock=5)
+    handle = background_loop.run(
+        start(order_worker.client, order, settings.TEMPORAL_TASK_QUEUE), timeout=10
+    )
+    assert refund_refusing_gateway.entered.wait(15)
+
+    # When the customer cancels and the charge then succeeds
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(temporal_client.cancel_order, order.number, "customer", "")
+        wait_for(lambda: temporal_client.query_progress(order.number).cancel_requested)
+        refund_refusing_gateway.release.set()
+        result = pending.result(timeout=30)
+
+    # Then the order is still cancelled and its stock released (not stuck), the customer is
+    # told the refund is pending, and staff are alerted once with the reason
+    assert result == CancelResult(
+        cancelled=True,
+        message="Order cancelled, but the refund could not be completed automatically: "
+        "our staff have been alerted and will refund you.",
+    )
+    assert background_loop.run(handle.result(), timeout=20).status == "cancelled"
+    assert status_of(order) == "cancelled"
+    assert stock_of(order) == [5]
+    assert list(Payment.objects.filter(order=order).values_list("kind", "status")) == [
+        ("charge", "succeeded")
+    ]
+    event = order.events.get(kind="compensation_failed")
+    assert event.data == {"failures": ["refund_payment: The provider refused the refund."]}
+    staff = [m for m in mail.outbox if m.to == ["ops@example.com"]]
+    assert [m.subject for m in staff] == [
+        f"[Staff] Order {order.number} needs attention: an undo step failed"
+    ]
+    assert "refund_payment: The provider refused the refund." in staff[0].body
+    customer = [m for m in mail.outbox if m.to == [order.email]]
+    assert "will be refunded: our staff are on it" in customer[0].body
