@@ -250,3 +250,28 @@ def test_concurrent_double_submit_creates_one_order():
     assert len({r.order.pk for r in results}) == 1
     assert Order.objects.count() == 1
     assert OrderEvent.objects.filter(kind="placed").count() == 1
+
+
+@pytest.mark.django_db
+def test_twin_submit_that_finds_the_cart_emptied_by_its_twin_returns_the_twins_order(
+    monkeypatch,
+):
+    # Given a first submit that placed the order (and emptied the cart) right after the
+    # second submit's first look for the token found nothing
+    cart = _cart_with((ProductFactory(), 1))
+    first = _place(cart, token="e" * 32)
+    real_existing = checkout_service._existing
+    looks = []
+
+    def existing_missed_once(token):
+        looks.append(token)
+        return None if len(looks) == 1 else real_existing(token)
+
+    monkeypatch.setattr(checkout_service, "_existing", existing_missed_once)
+
+    # When the second submit goes on with the now empty cart
+    second = _place(cart, token="e" * 32)
+
+    # Then it returns the first submit's order instead of "your cart is empty"
+    assert (second.created, second.order.pk) == (False, first.order.pk)
+    assert Order.objects.count() == 1
