@@ -28,6 +28,8 @@ from temporalio.service import TLSConfig
 
 from workflows.loop import BackgroundLoop
 from workflows.types import (
+    CARRIER_DELIVERED,
+    CARRIER_STATUSES,
     QUERY_PROGRESS,
     SIGNAL_CARRIER_EVENT,
     UPDATE_CANCEL,
@@ -39,6 +41,28 @@ from workflows.types import (
     Progress,
     workflow_id_for,
 )
+
+# The payload types callers outside ``workflows`` need: they import them from here, the one
+# module through which the rest of the shop talks to Temporal.
+__all__ = [
+    "CARRIER_DELIVERED",
+    "CARRIER_STATUSES",
+    "CancelResult",
+    "CarrierEvent",
+    "Progress",
+    "TemporalUnavailable",
+    "WorkflowNotFound",
+    "cancel_order",
+    "connect",
+    "connection_options",
+    "describe_order_workflow",
+    "query_progress",
+    "reset_client",
+    "signal_carrier_event",
+    "start_order_workflow",
+    "temporal_reachable",
+    "workflow_ui_url",
+]
 
 
 class TemporalUnavailable(Exception):
