@@ -6,18 +6,20 @@ Every move goes through ``orders.events.move`` which checks this table and write
 
 from django.db import models
 
+from orders import states
+
 
 class OrderStatus(models.TextChoices):
-    RECEIVED = "received", "Received"  # saved; the workflow may not be started yet
-    VALIDATED = "validated", "Validated"
-    RESERVED = "reserved", "Stock reserved"
-    PAID = "paid", "Paid"
-    SHIPPED = "shipped", "Shipped"
-    IN_TRANSIT = "in_transit", "In transit"
-    DELIVERED = "delivered", "Delivered"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    RECEIVED = states.RECEIVED, "Received"
+    VALIDATED = states.VALIDATED, "Validated"
+    RESERVED = states.RESERVED, "Stock reserved"
+    PAID = states.PAID, "Paid"
+    SHIPPED = states.SHIPPED, "Shipped"
+    IN_TRANSIT = states.IN_TRANSIT, "In transit"
+    DELIVERED = states.DELIVERED, "Delivered"
+    COMPLETED = states.COMPLETED, "Completed"
+    FAILED = states.FAILED, "Failed"
+    CANCELLED = states.CANCELLED, "Cancelled"
 
 
 S = OrderStatus
@@ -41,7 +43,7 @@ CANCELLABLE = frozenset({S.RECEIVED, S.VALIDATED, S.RESERVED, S.PAID})
 IN_PROGRESS = frozenset(
     {S.RECEIVED, S.VALIDATED, S.RESERVED, S.PAID, S.SHIPPED, S.IN_TRANSIT, S.DELIVERED}
 )
-FINAL = frozenset({S.COMPLETED, S.FAILED, S.CANCELLED})
+FINAL = frozenset(OrderStatus(value) for value in states.FINAL)
 
 
 def can_move(current: str, target: str) -> bool:

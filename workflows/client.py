@@ -16,24 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import (
     Client,
-    RPCError,
+    RPCTimeoutOrCancelledError,
     WorkflowExecutionStatus,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import TLSConfig
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
+from workflows.config import workflow_config
 from workflows.loop import BackgroundLoop
 from workflows.types import (
     CARRIER_DELIVERED,
     CARRIER_STATUSES,
-    QUERY_PROGRESS,
-    SIGNAL_CARRIER_EVENT,
-    UPDATE_CANCEL,
-    WORKFLOW_NAME,
     CancelRequest,
     CancelResult,
     CarrierEvent,
@@ -41,6 +39,7 @@ from workflows.types import (
     Progress,
     workflow_id_for,
 )
+from workflows.workflow import OrderWorkflow
 
 # The payload types callers outside ``workflows`` need: they import them from here, the one
 # module through which the rest of the shop talks to Temporal.
@@ -123,7 +122,10 @@ async def _get_client() -> Client:
     key = (settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
     client = _clients.get(key)
     if client is None:
-        client = await connect()
+        try:
+            client = await connect()
+        except (RuntimeError, OSError) as exc:  # what the SDK's connect raises when it can't
+            raise TemporalUnavailable(f"Could not connect to Temporal: {exc}") from exc
         with _clients_lock:
             _clients.setdefault(key, client)
             client = _clients[key]
@@ -138,27 +140,31 @@ def reset_client() -> None:
 
 
 def _run(coro: Any, timeout: float | None = None) -> Any:
+    """Run ``coro`` on the client's loop; map "can't reach / no answer" to
+    ``TemporalUnavailable`` and an unknown workflow to ``WorkflowNotFound``, by type."""
     try:
         return _loop.run(coro, timeout=timeout if timeout is not None else _timeout() * 2)
-    except TimeoutError as exc:
+    except (TimeoutError, RPCTimeoutOrCancelledError) as exc:
         raise TemporalUnavailable("Temporal did not answer in time.") from exc
     except RPCError as exc:
-        if _is_not_found(exc):
+        if exc.status == RPCStatusCode.NOT_FOUND:
             raise WorkflowNotFound(str(exc)) from exc
         raise TemporalUnavailable(str(exc)) from exc
-    except RuntimeError as exc:  # connection failures from the core client
-        if "connect" in str(exc).lower() or "transport" in str(exc).lower():
-            raise TemporalUnavailable(str(exc)) from exc
-        raise
-
-
-def _is_not_found(exc: RPCError) -> bool:
-    from temporalio.service import RPCStatusCode
-
-    return exc.status == RPCStatusCode.NOT_FOUND
 
 
 # --- Sync API for views, admin, commands ---------------------------------------------------
+
+
+def order_input(order_number: str) -> OrderInput:
+    """The workflow's input: the order and the settings it runs by (recorded in history)."""
+    config = workflow_config()
+    return OrderInput(
+        order_number=order_number,
+        delivery_timeout_seconds=config.delivery_timeout_seconds,
+        activity_timeout_seconds=config.activity_timeout_seconds,
+        retry_initial_interval_seconds=config.retry_initial_interval_seconds,
+        retry_maximum_interval_seconds=config.retry_maximum_interval_seconds,
+    )
 
 
 def start_order_workflow(order_number: str, *, fail_fast: bool = False) -> bool:
@@ -177,8 +183,8 @@ def start_order_workflow(order_number: str, *, fail_fast: bool = False) -> bool:
         client = await _get_client()
         try:
             await client.start_workflow(
-                WORKFLOW_NAME,
-                OrderInput(order_number=order_number),
+                OrderWorkflow.run,
+                order_input(order_number),
                 id=workflow_id_for(order_number),
                 task_queue=settings.TEMPORAL_TASK_QUEUE,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -202,9 +208,7 @@ def query_progress(order_number: str) -> Progress:
     async def _query() -> Progress:
         client = await _get_client()
         handle = client.get_workflow_handle(workflow_id_for(order_number))
-        return await handle.query(
-            QUERY_PROGRESS, result_type=Progress, rpc_timeout=_query_timeout()
-        )
+        return await handle.query(OrderWorkflow.progress, rpc_timeout=_query_timeout())
 
     return _run(_query())
 
@@ -219,9 +223,8 @@ def cancel_order(order_number: str, actor: str, reason: str = "") -> CancelResul
         handle = client.get_workflow_handle(workflow_id_for(order_number))
         try:
             return await handle.execute_update(
-                UPDATE_CANCEL,
+                OrderWorkflow.cancel,
                 CancelRequest(actor=actor, reason=reason),
-                result_type=CancelResult,
                 rpc_timeout=timedelta(seconds=max(_timeout() * 4, 20)),
             )
         except WorkflowUpdateFailedError as exc:
@@ -236,7 +239,7 @@ def signal_carrier_event(order_number: str, event: CarrierEvent) -> None:
     async def _signal() -> None:
         client = await _get_client()
         handle = client.get_workflow_handle(workflow_id_for(order_number))
-        await handle.signal(SIGNAL_CARRIER_EVENT, event, rpc_timeout=_rpc_timeout())
+        await handle.signal(OrderWorkflow.carrier_event, event, rpc_timeout=_rpc_timeout())
 
     _run(_signal())
 
@@ -280,11 +283,9 @@ def describe_order_workflow(order_number: str, with_progress: bool = True) -> Wo
         progress = None
         if with_progress:
             try:
-                progress = await handle.query(
-                    QUERY_PROGRESS, result_type=Progress, rpc_timeout=_query_timeout()
-                )
-            except Exception:  # a query needs a worker; the panel still shows the rest
-                progress = None
+                progress = await handle.query(OrderWorkflow.progress, rpc_timeout=_query_timeout())
+            except (RPCError, RPCTimeoutOrCancelledError, TimeoutError):
+                progress = None  # a query needs a worker; the panel still shows the rest
         status = desc.status.name if isinstance(desc.status, WorkflowExecutionStatus) else "UNKNOWN"
         return WorkflowSnapshot(
             workflow_id=desc.id,
@@ -298,8 +299,6 @@ def describe_order_workflow(order_number: str, with_progress: bool = True) -> Wo
 
 
 def _enum_name(value: int, prefix: str) -> str:
-    from temporalio.api.enums.v1 import PendingActivityState
-
     try:
         return PendingActivityState.Name(value).removeprefix(prefix)
     except ValueError:
@@ -315,7 +314,7 @@ def temporal_reachable() -> bool:
 
     try:
         return bool(_run(_check()))
-    except Exception:
+    except TemporalUnavailable:
         return False
 
 

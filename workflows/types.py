@@ -4,6 +4,8 @@ Shared by the workflow (sandboxed), the activities, the client used by views and
 Changing a field here changes recorded histories: add optional fields only.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 
 WORKFLOW_NAME = "OrderWorkflow"
@@ -24,7 +26,47 @@ def workflow_id_for(order_number: str) -> str:
 
 @dataclass
 class OrderInput:
+    """What the workflow is started with. The settings it runs by travel here (filled from
+    Django settings by the client at start) so they are recorded in history; histories started
+    before these fields existed carry them in ``ValidationResult`` instead (``None`` here)."""
+
     order_number: str
+    delivery_timeout_seconds: float | None = None
+    activity_timeout_seconds: float | None = None
+    retry_initial_interval_seconds: float | None = None
+    retry_maximum_interval_seconds: float | None = None
+
+    def config(self) -> WorkflowConfig | None:
+        """The settings this input carries, or None for an input that carries none."""
+        if self.activity_timeout_seconds is None:
+            return None
+        defaults = WorkflowConfig()
+        return WorkflowConfig(
+            delivery_timeout_seconds=_or(
+                self.delivery_timeout_seconds, defaults.delivery_timeout_seconds
+            ),
+            activity_timeout_seconds=self.activity_timeout_seconds,
+            retry_initial_interval_seconds=_or(
+                self.retry_initial_interval_seconds, defaults.retry_initial_interval_seconds
+            ),
+            retry_maximum_interval_seconds=_or(
+                self.retry_maximum_interval_seconds, defaults.retry_maximum_interval_seconds
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class WorkflowConfig:
+    """Timeouts and retry intervals of one order's workflow."""
+
+    delivery_timeout_seconds: float = 14 * 86400.0
+    activity_timeout_seconds: float = 30.0
+    retry_initial_interval_seconds: float = 1.0
+    retry_maximum_interval_seconds: float = 60.0
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 @dataclass
@@ -78,8 +120,8 @@ class CarrierEvent:
 
 @dataclass
 class ValidationResult:
-    """What ``validate_order`` returns: the order's status plus the settings the workflow
-    needs, passed through history so the workflow stays deterministic."""
+    """What ``validate_order`` returns: the order's status, plus the workflow's settings for
+    workflows whose input carries none (started before ``OrderInput`` had them)."""
 
     order_number: str
     status: str
@@ -87,6 +129,14 @@ class ValidationResult:
     activity_timeout_seconds: float = 30.0
     retry_initial_interval_seconds: float = 1.0
     retry_maximum_interval_seconds: float = 60.0
+
+    def config(self) -> WorkflowConfig:
+        return WorkflowConfig(
+            delivery_timeout_seconds=self.delivery_timeout_seconds,
+            activity_timeout_seconds=self.activity_timeout_seconds,
+            retry_initial_interval_seconds=self.retry_initial_interval_seconds,
+            retry_maximum_interval_seconds=self.retry_maximum_interval_seconds,
+        )
 
 
 @dataclass

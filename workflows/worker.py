@@ -10,6 +10,7 @@ import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
 
+from django.db import connections
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -29,8 +30,6 @@ class ActivityExecutor(ThreadPoolExecutor):
         super().__init__(max_workers=max_workers, thread_name_prefix="activity")
 
     def close(self, timeout: float = 10.0) -> None:
-        from django.db import connections
-
         threads = len(self._threads)
         if threads:
             barrier = threading.Barrier(threads)

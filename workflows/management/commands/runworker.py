@@ -21,7 +21,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
+
+from orders.services.checkout import start_pending_orders
+from workflows.client import connect
+from workflows.steps import close_stale_connections
+from workflows.worker import create_worker
 
 logger = logging.getLogger("workflows.runworker")
 
@@ -108,8 +113,6 @@ class WorkerRunner:
         self.stop_sweeping = threading.Event()
 
     async def connect(self) -> Any:
-        from workflows.client import connect
-
         deadline = time.monotonic() + self.connect_timeout
         attempt = 0
         while True:
@@ -130,8 +133,6 @@ class WorkerRunner:
                 await asyncio.sleep(min(1.0, max(0.1, deadline - time.monotonic() - 1)))
 
     async def run(self) -> None:
-        from workflows.worker import create_worker
-
         client = await self.connect()
         if client is None:
             return
@@ -190,31 +191,20 @@ class WorkerRunner:
                 break
 
 
-def _close_old_connections() -> None:
-    """As around a request; skipped inside an open transaction (a test calling in)."""
-    if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
-        return
-    close_old_connections()
-
-
 def _from_command_line() -> bool:
     return threading.current_thread() is threading.main_thread() and sys.argv[1:2] == ["runworker"]
 
 
 def sweep_once() -> int:
     """Start the orders that have no workflow yet; never raises (logs instead)."""
-    try:
-        from orders.services.checkout import start_pending_orders
-    except ImportError:
-        return 0
-    _close_old_connections()
+    close_stale_connections()
     try:
         started = start_pending_orders()
     except Exception:
         logger.exception("sweeper: starting pending orders failed")
         return 0
     finally:
-        _close_old_connections()
+        close_stale_connections()
     if started:
         logger.info("sweeper: started %s pending order(s)", started)
     return started

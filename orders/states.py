@@ -1,0 +1,19 @@
+"""Order status values as plain strings: the one list of them.
+
+Django-free so that the workflow sandbox may import it (``OrderWorkflow`` reports the status its
+activities leave behind). ``orders.status`` builds the model's ``TextChoices`` and the allowed
+transitions from these values.
+"""
+
+RECEIVED = "received"  # saved; the workflow may not be started yet
+VALIDATED = "validated"
+RESERVED = "reserved"
+PAID = "paid"
+SHIPPED = "shipped"
+IN_TRANSIT = "in_transit"
+DELIVERED = "delivered"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+
+FINAL = (COMPLETED, FAILED, CANCELLED)
