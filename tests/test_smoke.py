@@ -120,7 +120,9 @@ def _gone(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.temporal
-def test_run_serves_the_shop_stops_on_ctrl_c_and_when_a_child_dies(tmp_path, temporal_dev_server):
+def test_run_serves_the_shop_stops_on_ctrl_c_and_when_a_child_dies(
+    tmp_path, temporal_dev_server, background_loop
+):
     # Given `make run` started on free ports
     proc, web, pids, lines = _start_stack(tmp_path)
     try:
@@ -165,5 +167,4 @@ def test_run_serves_the_shop_stops_on_ctrl_c_and_when_a_child_dies(tmp_path, tem
     assert proc.returncode == 1
     assert "the web server exited unexpectedly" in rest
     assert _gone(pids["worker"])
-    assert temporal_dev_server.process is not None
-    assert temporal_dev_server.process.poll() is None
+    assert temporal_dev_server.reachable(background_loop)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.reliability.harness import WorkerProcess
+from tests.reliability.harness import WORKER_TIMINGS, WorkerProcess
+from workflows.client import reset_client
 from workflows.devserver import DevServer
 
 _LOGS = pytest.StashKey[list[tuple[str, Path]]]()
@@ -51,7 +52,9 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def worker_process(request, transactional_db, tmp_path) -> Iterator[Callable[..., WorkerProcess]]:
+def worker_process(
+    request, transactional_db, tmp_path, settings
+) -> Iterator[Callable[..., WorkerProcess]]:
     """Make ``runworker`` subprocesses on this test's task queue and database.
 
     Request ``temporal`` or ``private_temporal`` too: the workers use the server the settings
@@ -61,6 +64,8 @@ def worker_process(request, transactional_db, tmp_path) -> Iterator[Callable[...
     the test fails.
     """
     workers: list[WorkerProcess] = []
+    for name, value in WORKER_TIMINGS.items():
+        setattr(settings, name, value)
 
     def make(*, env: dict[str, str] | None = None, start: bool = True, **kwargs) -> WorkerProcess:
         log_path = tmp_path / f"worker-{len(workers) + 1}.log"
@@ -80,8 +85,6 @@ def worker_process(request, transactional_db, tmp_path) -> Iterator[Callable[...
 def private_temporal(request, settings, tmp_path) -> Iterator[DevServer]:
     """A Temporal dev server for this test alone (its own ports and database file), so a test
     can stop and restart it without disturbing the session's server. Settings point at it."""
-    from workflows.client import reset_client
-
     log_path = tmp_path / "temporal.log"
     server = DevServer(db_filename=tmp_path / "temporal.db", log_path=log_path)
     attach_log(request, "temporal dev server log", log_path)

@@ -19,6 +19,16 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+# The workers' fast timeouts and retries (``WorkerProcess.environment``). A workflow runs by the
+# settings of whoever starts it (they travel in ``OrderInput``): this test process starts the
+# orders, so it uses the same values.
+WORKER_TIMINGS = {
+    "ORDER_ACTIVITY_TIMEOUT_SECONDS": 5.0,
+    "ORDER_RETRY_INITIAL_INTERVAL_SECONDS": 0.2,
+    "ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS": 1.0,
+}
+
+
 T = TypeVar("T")
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -113,9 +123,7 @@ class WorkerProcess:
                 "EMAIL_URL": "dummymail://",
                 "LOG_LEVEL": "INFO",
                 # Fast retries; a killed worker's activity is retried after this timeout.
-                "ORDER_ACTIVITY_TIMEOUT_SECONDS": "5",
-                "ORDER_RETRY_INITIAL_INTERVAL_SECONDS": "0.2",
-                "ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS": "1",
+                **{name: str(value) for name, value in WORKER_TIMINGS.items()},
                 "PYTHONUNBUFFERED": "1",
             }
         )
