@@ -16,7 +16,7 @@ def place_one(product, clock: list[float] | None = None):  # noqa: ANN001, ANN20
     shopper's cart is filled first; ``clock`` gets the time ``place_order`` was called."""
     from cart.models import Cart, CartItem
     from orders.payments.fake import FakeGateway
-    from orders.services import place_order
+    from orders.services.checkout import place_order
 
     cart = Cart.objects.create(session_key=uuid.uuid4().hex[:32])
     CartItem.objects.create(cart=cart, product=product, quantity=1)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from cart.models import Cart, CartItem
 from catalog.models import Product
+from shop import locks
 
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
@@ -161,7 +162,7 @@ def add_item(cart: Cart, product_id: Any, quantity: Any) -> CartItem:
 
 def _add(cart: Cart, product: Product, quantity: int) -> CartItem:
     with transaction.atomic():
-        item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
+        item = locks.cart_items(cart).filter(product=product).first()
         in_cart = item.quantity if item else 0
         wanted = in_cart + quantity
         if wanted > MAX_QUANTITY:
@@ -185,12 +186,7 @@ def set_quantity(cart: Cart, product_id: Any, quantity: Any) -> CartItem:
     quantity = parse_quantity(quantity)
     pk = _parse_product_id(product_id)
     with transaction.atomic():
-        item = (
-            CartItem.objects.select_for_update(of=("self",))
-            .select_related("product__stock")
-            .filter(cart=cart, product_id=pk)
-            .first()
-        )
+        item = locks.cart_items(cart).select_related("product__stock").filter(product_id=pk).first()
         if item is None:
             raise CartError("That product is not in your cart.", "not_in_cart")
         if not item.product.is_active:
@@ -326,10 +322,7 @@ def merge_into_user_cart(session_cart: Cart | None, user: Any) -> list[str]:
     added = 0
     with transaction.atomic():
         user_cart = cart_for_user(user, create=True)
-        existing = {
-            item.product_id: item
-            for item in CartItem.objects.select_for_update().filter(cart=user_cart)
-        }
+        existing = {item.product_id: item for item in locks.cart_items(user_cart)}
         for item in items:
             product = item.product
             if not product.is_active:

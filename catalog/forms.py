@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 
 from catalog.models import StockLevel
+from shop import locks
 
 STOCK_CHANGED = (
     "Stock changed from %(seen)s to %(now)s while this page was open (orders reserved or released "
@@ -33,11 +34,7 @@ class StockLevelAdminForm(forms.ModelForm):
             return cleaned
         seen = cleaned.get("seen_quantity")
         # The admin's change view runs in a transaction: the lock holds until the save commits.
-        now = (
-            StockLevel.objects.select_for_update()
-            .values_list("quantity", flat=True)
-            .get(pk=self.instance.pk)
-        )
+        now = locks.stock_level(self.instance.pk).values_list("quantity", flat=True).get()
         if seen is None or seen != now:
             # Re-render with the current number, so a deliberate second save goes through.
             self.data = self.data.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -72,6 +73,4 @@ class ProductDetailSerializer(ProductListSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_currency(self, product: Product) -> str:
-        from django.conf import settings
-
         return settings.SHOP_CURRENCY

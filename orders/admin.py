@@ -25,6 +25,7 @@ from orders.models import (
 )
 from orders.services.tracking import cancel_order, mark_delivered, start_missing_workflow
 from orders.status import OrderStatus
+from workflows import client
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -104,8 +105,6 @@ STATUS_COLOURS = {
 
 def _panel(order: Order) -> SafeString:
     """The live workflow panel: what Temporal says about this order right now."""
-    from workflows import client
-
     context: dict[str, Any] = {"order": order, "ui_url": client.workflow_ui_url(order.number)}
     if order.workflow_started_at is None:
         context["state"] = "not_started"

@@ -2,8 +2,6 @@
 
 from typing import Any
 
-from django.db import transaction
-
 from orders.models import Order, OrderEvent
 from orders.status import can_move
 
@@ -44,37 +42,26 @@ def move(
     actor: str = "system",
     data: dict[str, Any] | None = None,
     extra_fields: dict[str, Any] | None = None,
-    locked: bool = False,
 ) -> OrderEvent:
-    """Move ``order`` to ``target`` and write its event, atomically.
+    """Move ``order`` to ``target`` and write its event.
 
-    The order row is locked and re-read first so two movers can't both pass the check; a
-    caller that already holds the lock (``select_for_update`` in its open transaction) and
-    passes that fresh ``order`` says ``locked=True`` and saves the re-read. Raises
-    ``IllegalTransition`` if the table in ``orders.status`` does not allow the move (after
-    leaving the block, having written nothing: a caller's transaction stays usable).
+    ``order`` comes from ``shop.locks.locked_order`` (its row locked, freshly read, in the
+    open transaction), so two movers can't both pass the check. Raises ``IllegalTransition``,
+    having written nothing, if the table in ``orders.status`` does not allow the move.
     """
-    with transaction.atomic(savepoint=False):  # no nested savepoint: all or nothing anyway
-        if locked:
-            current = order
-        else:
-            current = Order.objects.select_for_update().get(pk=order.pk)
-        allowed = can_move(current.status, target)
-        if allowed:
-            previous = current.status
-            fields = {"status": target, **(extra_fields or {})}
-            for name, value in fields.items():
-                setattr(current, name, value)
-                setattr(order, name, value)
-            current.save(update_fields=[*fields.keys(), "updated_at"])
-            order.updated_at = current.updated_at
-            return OrderEvent.objects.create(
-                order=current,
-                kind=kind,
-                from_status=previous,
-                to_status=target,
-                message=message,
-                actor=actor,
-                data=data or {},
-            )
-    raise IllegalTransition(current, target)
+    if not can_move(order.status, target):
+        raise IllegalTransition(order, target)
+    previous = order.status
+    fields = {"status": target, **(extra_fields or {})}
+    for name, value in fields.items():
+        setattr(order, name, value)
+    order.save(update_fields=[*fields.keys(), "updated_at"])
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        from_status=previous,
+        to_status=target,
+        message=message,
+        actor=actor,
+        data=data or {},
+    )

@@ -1,11 +1,10 @@
 """The ONE place stock changes.
 
-Every function locks the order row first (unless the caller passes ``locked=True``: it
-already holds that lock in its open transaction), then the ``StockLevel`` rows of its products
-in primary-key order (the same order everywhere, so two orders never deadlock), checks under
-the lock and writes. Each function is idempotent: calling it twice has the effect of calling it
-once. Inside a caller's transaction they add no savepoint; an ``OutOfStock`` is raised after
-leaving the block, having written nothing.
+Every function takes an order from ``shop.locks.locked_order`` (its row locked in the open
+transaction), then locks the ``StockLevel`` rows of its products in primary-key order (the same
+order everywhere, so two orders never deadlock), checks under the lock and writes. Each
+function is idempotent: calling it twice has the effect of calling it once. They add no
+savepoint; an ``OutOfStock`` is raised after leaving the block, having written nothing.
 
 - ``reserve(order)``: all-or-nothing; decrements stock and writes one ``Reservation`` per product.
   Raises ``OutOfStock`` (nothing written) when any product lacks stock.
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from catalog.models import StockLevel
 from orders.models import Order, OrderLine, Reservation
+from shop import locks
 
 
 class OutOfStock(Exception):
@@ -34,14 +34,8 @@ class OutOfStock(Exception):
         super().__init__(f"Not enough stock for: {names}.")
 
 
-def _lock_order(order: Order, locked: bool) -> None:
-    if not locked:
-        Order.objects.select_for_update().filter(pk=order.pk).values_list("pk").get()
-
-
 def _lock_stock(product_ids: list[int]) -> dict[int, StockLevel]:
-    rows = StockLevel.objects.select_for_update().filter(product_id__in=product_ids).order_by("pk")
-    return {row.product_id: row for row in rows}
+    return {row.product_id: row for row in locks.stock_levels(product_ids)}
 
 
 def _needed(order: Order) -> tuple[dict[int, int], dict[int, str]]:
@@ -56,11 +50,10 @@ def _needed(order: Order) -> tuple[dict[int, int], dict[int, str]]:
     return dict(needed), names
 
 
-def reserve(order: Order, *, locked: bool = False) -> list[Reservation]:
+def reserve(order: Order) -> list[Reservation]:
     """Hold stock for every line of ``order``. Returns the reservations (existing ones if the
     order was already reserved). Raises ``OutOfStock`` with the short products' names."""
     with transaction.atomic(savepoint=False):
-        _lock_order(order, locked)
         existing = list(Reservation.objects.filter(order=order).order_by("pk"))
         if existing:
             return existing
@@ -86,16 +79,11 @@ def reserve(order: Order, *, locked: bool = False) -> list[Reservation]:
     raise OutOfStock(short)
 
 
-def release(order: Order, *, locked: bool = False) -> int:
+def release(order: Order) -> int:
     """Give back the stock still reserved for ``order``. Returns the number of reservations
     released (0 when there was nothing to release: idempotent)."""
     with transaction.atomic(savepoint=False):
-        _lock_order(order, locked)
-        held = list(
-            Reservation.objects.select_for_update()
-            .filter(order=order, state=Reservation.State.RESERVED)
-            .order_by("pk")
-        )
+        held = list(locks.held_reservations(order))
         if not held:
             return 0
         stock = _lock_stock(sorted(r.product_id for r in held))
@@ -115,11 +103,10 @@ def release(order: Order, *, locked: bool = False) -> int:
         return len(held)
 
 
-def commit(order: Order, *, locked: bool = False) -> int:
+def commit(order: Order) -> int:
     """Mark the order's reservations as committed (shipped). Stock is unchanged: it was
     decremented at reservation. Returns how many were committed now (0 on a repeat)."""
     with transaction.atomic(savepoint=False):
-        _lock_order(order, locked)
         return Reservation.objects.filter(order=order, state=Reservation.State.RESERVED).update(
             state=Reservation.State.COMMITTED, updated_at=timezone.now()
         )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from orders import events
 from orders.links import signed_order_url
 from orders.models import EmailNotification, Order
+from shop import locks
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def send_order_email(order: Order, kind: str, extra: dict[str, Any] | None = Non
     # timed out) waits here, then finds ``sent_at`` set. A failed send rolls back: the retry
     # sends.
     with transaction.atomic():
-        note = EmailNotification.objects.select_for_update().get(pk=note.pk)
+        note = locks.email_notification(note.pk)
         if note.sent_at is not None:
             logger.info("order %s: %s email already sent, skipping", order.number, kind)
             return False

@@ -6,6 +6,7 @@ Kept apart from the views: DRF imports these while ``rest_framework.views`` is l
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions, parsers, throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -46,13 +47,9 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES
 
 
-def _register_schema_extension() -> None:
-    """Describe the session scheme in the OpenAPI schema like DRF's own (cookie + CSRF)."""
-    from drf_spectacular.authentication import SessionScheme
+class CsrfSessionScheme(SessionScheme):
+    """Describe the session scheme in the OpenAPI schema like DRF's own (cookie + CSRF).
+    drf-spectacular registers an extension when its class is defined."""
 
-    class CsrfSessionScheme(SessionScheme):
-        target_class = "shop.api_policies.SessionAuthentication"
-        priority = 0
-
-
-_register_schema_extension()
+    target_class = "shop.api_policies.SessionAuthentication"
+    priority = 0

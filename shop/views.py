@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from workflows.client import temporal_reachable
+
 logger = logging.getLogger(__name__)
 
 # A load balancer may poll every second from several hosts: Temporal's answer is reused for this
@@ -53,8 +55,6 @@ class _TemporalProbe:
 
     def _check(self, address: str, done: threading.Event) -> None:
         try:
-            from workflows.client import temporal_reachable
-
             ok = temporal_reachable()
         except Exception:  # the health check reports, it never raises
             logger.exception("Temporal health check failed")

@@ -9,7 +9,7 @@ one.
 from __future__ import annotations
 
 from orders.models import EmailNotification
-from orders.services import alerts, fulfilment
+from orders.services import alerts, billing, emails, fulfilment
 from workflows.config import workflow_config
 from workflows.steps import order_step
 from workflows.types import CarrierEvent, ShipmentInfo, ValidationResult
@@ -39,7 +39,7 @@ def reserve_inventory(order_number: str) -> str:
 
 @order_step(describe=lambda ref: f"reference={ref}", crash_point="after_charge")
 def charge_payment(order_number: str) -> str:
-    return fulfilment.charge_payment(order_number).gateway_reference
+    return billing.charge_payment(order_number).gateway_reference
 
 
 @order_step(describe=lambda s: f"{s.carrier} {s.tracking_number}", crash_point="during_shipment")
@@ -50,7 +50,7 @@ def create_shipment(order_number: str) -> ShipmentInfo:
 
 @order_step(describe=lambda sent: "sent" if sent else "already sent")
 def send_confirmation_email(order_number: str) -> bool:
-    return fulfilment.send_email(order_number, EmailNotification.Kind.CONFIRMATION)
+    return emails.send_email(order_number, EmailNotification.Kind.CONFIRMATION)
 
 
 @order_step(describe=lambda s: f"status={s}")
@@ -67,7 +67,7 @@ def record_delivery_overdue(order_number: str, days: float) -> bool:
 
 @order_step(describe=lambda sent: "sent" if sent else "already sent")
 def send_delivery_email(order_number: str) -> bool:
-    return fulfilment.send_email(order_number, EmailNotification.Kind.DELIVERED)
+    return emails.send_email(order_number, EmailNotification.Kind.DELIVERED)
 
 
 @order_step(describe=lambda s: f"status={s}")
@@ -80,7 +80,7 @@ def complete_order(order_number: str) -> str:
 
 @order_step(describe=lambda ref: f"reference={ref or 'none'}")
 def refund_payment(order_number: str) -> str:
-    refund = fulfilment.refund_payment(order_number)
+    refund = billing.refund_payment(order_number)
     return refund.gateway_reference if refund else ""
 
 
@@ -106,12 +106,12 @@ def mark_order_cancelled(order_number: str, actor: str, reason: str) -> str:
 
 @order_step(describe=lambda sent: "sent" if sent else "already sent")
 def send_failure_email(order_number: str) -> bool:
-    return fulfilment.send_email(order_number, EmailNotification.Kind.FAILED)
+    return emails.send_email(order_number, EmailNotification.Kind.FAILED)
 
 
 @order_step(describe=lambda sent: "sent" if sent else "already sent")
 def send_cancellation_email(order_number: str) -> bool:
-    return fulfilment.send_email(order_number, EmailNotification.Kind.CANCELLED)
+    return emails.send_email(order_number, EmailNotification.Kind.CANCELLED)
 
 
 ALL_ACTIVITIES = [

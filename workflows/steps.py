@@ -23,10 +23,10 @@ from django.db import close_old_connections, connections
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from orders.errors import InvalidOrder, OrderClosed
 from orders.events import IllegalTransition
 from orders.inventory import OutOfStock
 from orders.payments import PaymentDeclined, PaymentError, TransientPaymentError
-from orders.services.fulfilment import InvalidOrder, OrderClosed
 from workflows import faults
 from workflows.types import (
     ERROR_ILLEGAL_TRANSITION,

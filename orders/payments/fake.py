@@ -14,10 +14,10 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
+from orders.models import GatewayTransaction
 from orders.payments.base import (
     CardInvalid,
     CardToken,
@@ -27,9 +27,7 @@ from orders.payments.base import (
     PaymentGateway,
     TransientPaymentError,
 )
-
-if TYPE_CHECKING:
-    from orders.models import GatewayTransaction
+from shop import locks
 
 TEST_CARDS = {
     "4242424242424242": "success",
@@ -110,10 +108,8 @@ class FakeGateway(PaymentGateway):
         The transient card fails its first ``TRANSIENT_FAILURES`` calls per key; the counted
         attempt is committed before the error is raised, so the next retry sees it.
         """
-        from orders.models import GatewayTransaction
-
         with transaction.atomic():
-            row = GatewayTransaction.objects.select_for_update().filter(idempotency_key=key).first()
+            row = locks.gateway_transaction(key).first()
             if row is None:
                 try:
                     with transaction.atomic():
@@ -128,7 +124,7 @@ class FakeGateway(PaymentGateway):
                             attempts=0,
                         )
                 except IntegrityError:  # another process created it first: use theirs
-                    row = GatewayTransaction.objects.select_for_update().get(idempotency_key=key)
+                    row = locks.gateway_transaction(key).get()
             if row.kind != kind or Decimal(row.amount) != Decimal(amount):
                 raise PaymentError(
                     f"Idempotency key {key} was already used for a different request.",

@@ -26,6 +26,8 @@ from orders.events import record
 from orders.models import Order, OrderLine
 from orders.payments import CardToken
 from orders.status import OrderStatus
+from shop import locks
+from workflows.client import TemporalUnavailable, start_order_workflow
 
 logger = logging.getLogger(__name__)
 
@@ -121,9 +123,6 @@ def place_order(
     checkout_token = (checkout_token or "").strip()
     if not checkout_token or len(checkout_token) > 64:
         raise CheckoutError("This checkout form expired; please submit it again.", "invalid_token")
-    existing = _existing(checkout_token)
-    if existing is not None:
-        return PlaceOrderResult(existing, created=False)
     if not email:
         raise CheckoutError("Please enter your email address.", "invalid_email")
     address = _clean_address(shipping_address)
@@ -131,77 +130,76 @@ def place_order(
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
 
-    try:
-        with transaction.atomic():
-            items = _checked_items(cart)
-            if reviewed_version and reviewed_version != contents_version(
-                (item.product_id, item.quantity, item.product.price) for item in items
-            ):
-                raise CheckoutError(
-                    "Your cart or its prices changed since you reviewed your order. Please check "
-                    "the updated review below and place the order again.",
-                    "cart_changed",
-                )
-            subtotal = sum((item.product.price * item.quantity for item in items), Decimal("0.00"))
-            fields = {
-                "checkout_token": checkout_token,
-                "user": user,
-                "email": email,
-                "status": OrderStatus.RECEIVED,
-                **{f"ship_{key}": value for key, value in address.items()},
-                "shipping_method": shipping_method,
-                "currency": settings.SHOP_CURRENCY,
-                "subtotal": subtotal,
-                "shipping_cost": shipping,
-                "total": subtotal + shipping,
-                "payment_token": card.token,
-                "card_brand": card.brand,
-                "card_last4": card.last4,
-            }
-            order = None
-            for _ in range(_NUMBER_ATTEMPTS):
-                try:
-                    with transaction.atomic():
-                        order = Order.objects.create(number=new_order_number(), **fields)
-                    break
-                except IntegrityError:
-                    # Another submit with the same token won the race: that is our order.
-                    existing = _existing(checkout_token)
-                    if existing is not None:
-                        return PlaceOrderResult(existing, created=False)
-                    # Otherwise the number collided: draw another.
-            if order is None:
-                raise CheckoutError(
-                    "We could not place your order; please try again.", "number_exhausted"
-                )
-            OrderLine.objects.bulk_create(
-                OrderLine(
-                    order=order,
-                    product=item.product,
-                    sku=item.product.sku,
-                    name=item.product.name,
-                    unit_price=item.product.price,
-                    quantity=item.quantity,
-                )
-                for item in items
-            )
-            record(
-                order,
-                "placed",
-                f"Order placed: {len(items)} line(s), total {order.total} {order.currency}.",
-                actor="customer",
-                data={"lines": len(items), "total": str(order.total)},
-            )
-            # Only what was ordered: an item added from another tab meanwhile stays in the cart.
-            CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
-            transaction.on_commit(lambda: start_workflow_for(order, fail_fast=True), robust=True)
-    except CheckoutError:
-        # A twin submit with the same token may have committed after our first look (and
-        # emptied the cart): then its order is the answer, not "your cart is empty".
+    with transaction.atomic():
+        # The cart's lock first: a double submit waits here for its twin, then finds the
+        # twin's order by the token (one lookup) instead of racing it for the cart.
+        if cart is not None:
+            locks.cart(cart)
         existing = _existing(checkout_token)
         if existing is not None:
             return PlaceOrderResult(existing, created=False)
-        raise
+        items = _checked_items(cart)
+        if reviewed_version and reviewed_version != contents_version(
+            (item.product_id, item.quantity, item.product.price) for item in items
+        ):
+            raise CheckoutError(
+                "Your cart or its prices changed since you reviewed your order. Please check "
+                "the updated review below and place the order again.",
+                "cart_changed",
+            )
+        subtotal = sum((item.product.price * item.quantity for item in items), Decimal("0.00"))
+        fields = {
+            "checkout_token": checkout_token,
+            "user": user,
+            "email": email,
+            "status": OrderStatus.RECEIVED,
+            **{f"ship_{key}": value for key, value in address.items()},
+            "shipping_method": shipping_method,
+            "currency": settings.SHOP_CURRENCY,
+            "subtotal": subtotal,
+            "shipping_cost": shipping,
+            "total": subtotal + shipping,
+            "payment_token": card.token,
+            "card_brand": card.brand,
+            "card_last4": card.last4,
+        }
+        order = None
+        for _ in range(_NUMBER_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    order = Order.objects.create(number=new_order_number(), **fields)
+                break
+            except IntegrityError:
+                # Another submit with the same token won the race: that is our order.
+                existing = _existing(checkout_token)
+                if existing is not None:
+                    return PlaceOrderResult(existing, created=False)
+                # Otherwise the number collided: draw another.
+        if order is None:
+            raise CheckoutError(
+                "We could not place your order; please try again.", "number_exhausted"
+            )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                product=item.product,
+                sku=item.product.sku,
+                name=item.product.name,
+                unit_price=item.product.price,
+                quantity=item.quantity,
+            )
+            for item in items
+        )
+        record(
+            order,
+            "placed",
+            f"Order placed: {len(items)} line(s), total {order.total} {order.currency}.",
+            actor="customer",
+            data={"lines": len(items), "total": str(order.total)},
+        )
+        # Only what was ordered: an item added from another tab meanwhile stays in the cart.
+        CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+        transaction.on_commit(lambda: start_workflow_for(order, fail_fast=True), robust=True)
     return PlaceOrderResult(order, created=True)
 
 
@@ -209,8 +207,6 @@ def start_workflow_for(order: Order, *, fail_fast: bool = False) -> bool:
     """Start the order's workflow. True when it runs (started now or already before); False
     when Temporal could not be reached (logged; the sweeper tries again). Never raises.
     ``fail_fast``: see ``workflows.client.start_order_workflow`` (used right after checkout)."""
-    from workflows.client import TemporalUnavailable, start_order_workflow
-
     try:
         started_now = start_order_workflow(order.number, fail_fast=fail_fast)
     except TemporalUnavailable as exc:

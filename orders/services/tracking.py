@@ -15,9 +15,18 @@ from django.db import transaction
 
 from orders.events import IllegalTransition, move, record
 from orders.models import EmailNotification, Order, Shipment
+from orders.services.checkout import start_workflow_for
+from orders.services.emails import send_email
 from orders.status import FINAL, OrderStatus
-from workflows.client import TemporalUnavailable, WorkflowNotFound
-from workflows.types import CARRIER_DELIVERED, CARRIER_STATUSES, CarrierEvent
+from shop.locks import locked_order
+from workflows import client
+from workflows.client import (
+    CARRIER_DELIVERED,
+    CARRIER_STATUSES,
+    CarrierEvent,
+    TemporalUnavailable,
+    WorkflowNotFound,
+)
 
 TEMPORAL_DOWN_MESSAGE = "We could not reach the order system; please try again in a minute."
 STAFF_ACTION = "staff_action"
@@ -85,13 +94,12 @@ def _cancel_without_workflow(order: Order, actor: str, reason: str) -> Outcome |
     """Cancel an order nobody has started yet; None if its workflow started meanwhile.
     (Should a workflow start right after, its first step sees the cancelled order and stops.)"""
     message = reason or f"Cancelled by {actor}."
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+    with locked_order(order.number) as locked:
         if locked.workflow_started_at is not None:
             return None
         try:
             move(
-                order,
+                locked,
                 OrderStatus.CANCELLED,
                 "cancelled",
                 message,
@@ -99,22 +107,19 @@ def _cancel_without_workflow(order: Order, actor: str, reason: str) -> Outcome |
                 data={"reason": reason, "workflow": False},
                 extra_fields={"failure_reason": message},
             )
-        except IllegalTransition as exc:
-            order.status = exc.order.status
+        except IllegalTransition:
+            order.status = locked.status
             return Outcome(False, _not_cancellable_message(order))
+        order.status, order.failure_reason = locked.status, locked.failure_reason
         transaction.on_commit(lambda: _send_cancellation_email(order.number), robust=True)
     return Outcome(True, f"Order {order.number} is cancelled. Nothing was charged.")
 
 
 def _send_cancellation_email(number: str) -> None:
-    from orders.services.fulfilment import send_email
-
     send_email(number, EmailNotification.Kind.CANCELLED)
 
 
 def _cancel_through_workflow(order: Order, actor: str, reason: str) -> Outcome:
-    from workflows import client
-
     try:
         result = client.cancel_order(order.number, actor=actor, reason=reason)
     except TemporalUnavailable:
@@ -128,8 +133,6 @@ def _cancel_through_workflow(order: Order, actor: str, reason: str) -> Outcome:
 def mark_delivered(order: Order, actor: str) -> Outcome:
     """Staff confirm delivery: a ``delivered`` carrier event with ``actor``, sent to the
     workflow (repeating it is harmless: same event id)."""
-    from workflows import client
-
     order.refresh_from_db(fields=["status"])
     if order.status not in DELIVERABLE:
         return Outcome(
@@ -172,8 +175,6 @@ def forward_carrier_event(
     ``TemporalUnavailable``; touches nothing when it raises. Events for a finished order are
     accepted and ignored (a carrier repeating itself is harmless).
     """
-    from workflows import client
-
     if status not in CARRIER_STATUSES:
         raise InvalidCarrierStatus(status)
     shipment = None
@@ -202,8 +203,6 @@ def forward_carrier_event(
 def start_missing_workflow(order: Order, actor: str) -> Outcome:
     """Staff start the workflow of an order the sweeper has not started yet (through
     checkout's ``start_workflow_for``; a duplicate start is harmless)."""
-    from orders.services.checkout import start_workflow_for
-
     order.refresh_from_db(fields=["status", "workflow_started_at"])
     if order.workflow_started_at is not None or order.status != OrderStatus.RECEIVED:
         return Outcome(False, f"Order {order.number} already has a workflow.")

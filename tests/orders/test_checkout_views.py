@@ -254,9 +254,10 @@ def test_checkout_post_query_count_is_pinned(client, django_assert_max_num_queri
     _fill_cart(client, *[(ProductFactory(), 1) for _ in range(5)])
     token = _token(client)
     # When the checkout is posted (Temporal down: the start fails fast after commit).
-    # 9 statements: session, cart, token lookup, items+products+stock, order, lines (one bulk
-    # insert), event, cart clear, session save; plus 6 SAVEPOINT/RELEASE in the test transaction.
-    with django_assert_max_num_queries(15):
+    # 10 statements: session, cart, cart lock, token lookup, items+products+stock, order, lines
+    # (one bulk insert), event, cart clear, session save; plus 6 SAVEPOINT/RELEASE in the test
+    # transaction.
+    with django_assert_max_num_queries(16):
         response = _post(client, token)
     # Then the order is placed with 5 lines
     assert response.status_code == 302

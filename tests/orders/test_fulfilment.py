@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from orders.errors import InvalidOrder
 from orders.models import Order
-from orders.services import fulfilment
-from orders.services.fulfilment import InvalidOrder
+from orders.services import billing, fulfilment
 from tests.factories import OrderFactory
 from tests.workflows.helpers import make_order
 
@@ -99,7 +99,7 @@ def test_delivered_straight_from_shipped():
     for step in (
         fulfilment.validate_order,
         fulfilment.reserve_inventory,
-        fulfilment.charge_payment,
+        billing.charge_payment,
         fulfilment.create_shipment,
     ):
         step(order.number)

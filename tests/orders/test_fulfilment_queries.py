@@ -1,16 +1,15 @@
-"""Statements per fulfilment step (benchmark finding 3): the order row is read and locked
-once per step, no savepoints inside a step, and a refused move leaves the caller's
-transaction usable."""
+"""Statements per fulfilment step: the order row is read and locked once per step, no
+savepoints inside a step, and a refused move leaves the caller's transaction usable."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
 from orders import events
 from orders.events import IllegalTransition
 from orders.models import Order, OrderEvent
-from orders.services import fulfilment
+from orders.services import billing, fulfilment
+from shop.locks import locked_order
 from tests.workflows.helpers import SUCCESS, make_order
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +29,12 @@ STEPS = [
     # lock order, shipment?, insert shipment, commit reservations, update order, insert event
     ("create_shipment", "paid", 8, 1, 1),
 ]
+STEP_FUNCTIONS = {
+    "validate_order": fulfilment.validate_order,
+    "reserve_inventory": fulfilment.reserve_inventory,
+    "charge_payment": billing.charge_payment,
+    "create_shipment": fulfilment.create_shipment,
+}
 
 
 @pytest.mark.parametrize(("step", "before", "queries", "order_reads", "savepoints"), STEPS)
@@ -39,12 +44,12 @@ def test_each_step_locks_the_order_once_without_nested_savepoints(
     # Given an order that has just reached the step
     order = make_order(token=SUCCESS, quantity=1, stock=5)
     for earlier, *_ in STEPS[: [s for s, *_ in STEPS].index(step)]:
-        getattr(fulfilment, earlier)(order.number)
+        STEP_FUNCTIONS[earlier](order.number)
     assert Order.objects.get(pk=order.pk).status == before
 
     # When the step runs
     with django_assert_num_queries(queries) as captured:
-        getattr(fulfilment, step)(order.number)
+        STEP_FUNCTIONS[step](order.number)
 
     # Then it took the pinned queries, reading the order row and opening savepoints only
     # where pinned (move() and inventory add none of their own)
@@ -57,12 +62,10 @@ def test_a_refused_move_leaves_the_callers_transaction_usable():
     # Given a completed order, locked in the caller's transaction
     order = make_order()
     Order.objects.filter(pk=order.pk).update(status="completed")
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-
+    with locked_order(order.number) as locked:
         # When it is moved back to validated
         with pytest.raises(IllegalTransition) as refused:
-            events.move(locked, "validated", "validated", locked=True)
+            events.move(locked, "validated", "validated")
 
         # Then the move is refused, nothing was written and the transaction still works
         expected = f"Order {order.number} cannot move from completed to validated."
@@ -74,12 +77,9 @@ def test_a_refused_move_leaves_the_callers_transaction_usable():
 def test_move_of_a_locked_order_does_not_read_it_again(django_assert_num_queries):
     # Given a received order locked by the caller
     order = make_order()
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-
-        # When it moves with locked=True: one UPDATE and one INSERT, no re-read
-        with django_assert_num_queries(2):
-            event = events.move(locked, "validated", "validated", "Order validated.", locked=True)
+    # When it moves: one UPDATE and one INSERT, no re-read
+    with locked_order(order.number) as locked, django_assert_num_queries(2):
+        event = events.move(locked, "validated", "validated", "Order validated.")
 
     # Then the row and its event are written
     assert Order.objects.get(pk=order.pk).status == "validated"

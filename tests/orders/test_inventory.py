@@ -9,10 +9,10 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import StockLevel
-from orders import inventory
 from orders.inventory import OutOfStock
 from orders.models import Reservation
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory
+from tests.orders import stock
 from tests.workflows.helpers import make_order, stock_of
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def test_reserve_takes_stock_for_every_line():
     order = make_order(quantity=3, stock=5, lines=2)
 
     # When it is reserved
-    reservations = inventory.reserve(order)
+    reservations = stock.reserve(order)
 
     # Then both products went down by 3 and one reservation each exists
     assert [(r.quantity, r.state) for r in reservations] == [(3, "reserved"), (3, "reserved")]
@@ -42,7 +42,7 @@ def test_reserve_is_all_or_nothing():
 
     # When it is reserved
     with pytest.raises(OutOfStock) as caught:
-        inventory.reserve(order)
+        stock.reserve(order)
 
     # Then nothing was taken and the short product is named
     assert caught.value.product_names == [short.name]
@@ -59,7 +59,7 @@ def test_product_without_stock_row_is_out_of_stock():
 
     # When it is reserved / Then it is out of stock
     with pytest.raises(OutOfStock) as caught:
-        inventory.reserve(order)
+        stock.reserve(order)
     assert caught.value.product_names == [line.name]
 
 
@@ -68,8 +68,8 @@ def test_reserve_twice_reserves_once():
     order = make_order(quantity=2, stock=4)
 
     # When reserve runs twice
-    inventory.reserve(order)
-    inventory.reserve(order)
+    stock.reserve(order)
+    stock.reserve(order)
 
     # Then stock went down once
     assert stock_of(order) == [2]
@@ -79,11 +79,11 @@ def test_reserve_twice_reserves_once():
 def test_release_gives_stock_back_once():
     # Given a reserved order of 2 units, 4 in stock
     order = make_order(quantity=2, stock=4)
-    inventory.reserve(order)
+    stock.reserve(order)
 
     # When it is released twice
-    first = inventory.release(order)
-    second = inventory.release(order)
+    first = stock.release(order)
+    second = stock.release(order)
 
     # Then stock is back once
     assert (first, second) == (1, 0)
@@ -94,12 +94,12 @@ def test_release_gives_stock_back_once():
 def test_commit_keeps_stock_taken_and_blocks_release():
     # Given a reserved order of 2 units, 4 in stock
     order = make_order(quantity=2, stock=4)
-    inventory.reserve(order)
+    stock.reserve(order)
 
     # When it is committed (shipped), twice, then a release is attempted
-    assert inventory.commit(order) == 1
-    assert inventory.commit(order) == 0
-    released = inventory.release(order)
+    assert stock.commit(order) == 1
+    assert stock.commit(order) == 0
+    released = stock.release(order)
 
     # Then the units stay sold
     assert released == 0
@@ -114,7 +114,7 @@ def test_stock_rows_are_locked_in_primary_key_order():
 
     # When it is reserved
     with CaptureQueriesContext(connection) as queries:
-        inventory.reserve(order)
+        stock.reserve(order)
 
     # Then the stock rows were locked in one query ordered by primary key
     locks = [
@@ -146,7 +146,7 @@ def test_concurrent_reservations_never_oversell():
     def reserve(order) -> None:
         barrier.wait()
         try:
-            inventory.reserve(order)
+            stock.reserve(order)
             outcomes.append("reserved")
         except OutOfStock:
             outcomes.append("out")

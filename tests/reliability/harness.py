@@ -277,7 +277,7 @@ def place(cart: Any, email: str) -> Any:
     import uuid
 
     from orders.payments.fake import FakeGateway
-    from orders.services import place_order
+    from orders.services.checkout import place_order
 
     card = FakeGateway().tokenize("4242424242424242", 12, 2099, "123")
     result = place_order(

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Sum
 
 from orders.models import EmailNotification, GatewayTransaction, Order, Payment
-from orders.services import start_workflow_for
+from orders.services.checkout import start_workflow_for
 from tests.factories import ProductFactory, set_stock
 from tests.reliability.harness import make_order, order_state, wait_until
 

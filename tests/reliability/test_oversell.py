@@ -17,6 +17,7 @@ from catalog.models import StockLevel
 from orders import inventory
 from orders.models import EmailNotification, Order, OrderEvent, Payment, Reservation
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, set_stock
+from tests.orders import stock
 from tests.reliability.harness import cart_with, place, wait_until
 
 pytestmark = [
@@ -48,7 +49,7 @@ def run_concurrently(
 
 def reserve_or_out_of_stock(order: Order) -> str:
     try:
-        inventory.reserve(order)
+        stock.reserve(order)
     except inventory.OutOfStock:
         return "out of stock"
     return "reserved"
@@ -118,7 +119,7 @@ def test_reservations_in_opposite_product_orders_never_deadlock():
         # when: they reserve concurrently, then release concurrently (both lock both rows)
         outcomes.update(run_concurrently(reserve_or_out_of_stock, orders))
         outcomes.update(
-            run_concurrently(lambda order: f"released {inventory.release(order)}", orders)
+            run_concurrently(lambda order: f"released {stock.release(order)}", orders)
         )
 
     # then: every call succeeded (a deadlock would show as an "error: ..." result) and the

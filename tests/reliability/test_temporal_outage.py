@@ -10,7 +10,7 @@ import pytest
 
 from catalog.models import StockLevel
 from orders.models import EmailNotification, Order, OrderEvent, Shipment
-from orders.services import start_pending_orders
+from orders.services.checkout import start_pending_orders
 from tests.factories import ProductFactory, set_stock
 from tests.reliability.harness import charges_of, checkout, make_order, order_state, wait_until
 from workflows import client as temporal_client

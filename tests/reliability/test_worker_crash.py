@@ -11,7 +11,7 @@ import pytest
 
 from catalog.models import StockLevel
 from orders.models import EmailNotification, Order, Reservation, Shipment
-from orders.services import start_workflow_for
+from orders.services.checkout import start_workflow_for
 from tests.factories import ProductFactory, set_stock
 from tests.reliability.harness import charges_of, make_order, order_state, wait_until
 from workflows import client as temporal_client

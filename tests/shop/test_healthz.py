@@ -110,16 +110,14 @@ def test_healthz_does_not_wait_for_a_hung_temporal(client, settings):
 @pytest.mark.django_db
 def test_healthz_caches_the_temporal_answer(client, monkeypatch):
     # given a counter around the real reachability check
-    import workflows.client
-
     calls = []
-    real = workflows.client.temporal_reachable
+    real = shop.views.temporal_reachable
 
     def counting() -> bool:
         calls.append(1)
         return real()
 
-    monkeypatch.setattr(workflows.client, "temporal_reachable", counting)
+    monkeypatch.setattr(shop.views, "temporal_reachable", counting)
     monkeypatch.setattr(temporal_probe, "ttl", 0.2)
 
     # when the check is polled three times in quick succession, then again after the TTL

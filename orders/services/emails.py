@@ -1,0 +1,31 @@
+"""The order's customer emails, sent once each (``orders.notifications`` keeps the ledger)."""
+
+from __future__ import annotations
+
+from orders import notifications
+from orders.models import EmailNotification, Order, Payment
+from orders.services.fulfilment import get_order
+
+
+def _refunded(order: Order) -> bool:
+    return Payment.objects.filter(
+        order=order, kind=Payment.Kind.REFUND, status=Payment.Status.SUCCEEDED
+    ).exists()
+
+
+def send_email(number: str, kind: str) -> bool:
+    """Send one of the order's customer emails (idempotent). True if sent now."""
+    order = get_order(number)
+    extra = {}
+    if kind in (EmailNotification.Kind.FAILED, EmailNotification.Kind.CANCELLED):
+        if order.status != kind:  # e.g. an order cancelled elsewhere gets no "failed" email
+            return False
+        extra["refunded"] = _refunded(order)
+        # Charged but not refunded: an undo step failed and staff will refund by hand.
+        extra["refund_pending"] = (
+            not extra["refunded"]
+            and Payment.objects.filter(
+                order=order, kind=Payment.Kind.CHARGE, status=Payment.Status.SUCCEEDED
+            ).exists()
+        )
+    return notifications.send_order_email(order, kind, extra)

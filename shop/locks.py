@@ -1,0 +1,86 @@
+"""Every row lock the shop takes, in one module (the model is Saleor's
+``warehouse/lock_objects.py``): small functions returning locked querysets or rows, so a reader
+sees in one place what is locked, in which order, and why.
+
+Call them inside a transaction (``locked_order`` opens its own). When one transaction takes
+several, it takes them in this order, and rows of one table in primary-key order, so two
+transactions never wait on each other in a cycle:
+
+    cart -> order -> reservations -> stock levels -> payment ledger / email rows
+
+On SQLite ``select_for_update`` is a no-op; there every write transaction is ``IMMEDIATE``
+(``shop/settings.py``), which serialises writers instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from cart.models import Cart, CartItem
+from catalog.models import StockLevel
+from orders.errors import InvalidOrder
+from orders.models import EmailNotification, GatewayTransaction, Order, Reservation
+
+
+@contextmanager
+def locked_order(number: str) -> Iterator[Order]:
+    """Open a transaction holding the order's row lock; yields the freshly read order.
+
+    Everything that moves an order's status, stock or money for it runs inside this block, so
+    two workers (or a worker and a view) can't both pass a check. Raises ``InvalidOrder`` when
+    there is no such order."""
+    with transaction.atomic():
+        try:
+            order = Order.objects.select_for_update().get(number=number)
+        except Order.DoesNotExist:
+            raise InvalidOrder(f"Order {number} does not exist.") from None
+        yield order
+
+
+def cart(cart: Cart) -> None:
+    """Lock the cart's row: checkouts of one cart (a double submit) run one after the other,
+    so the second finds the first's order by its token in one lookup."""
+    Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
+
+
+def cart_items(cart: Cart) -> QuerySet[CartItem]:
+    """The cart's lines, locked (only the lines: ``of=("self",)`` leaves joined rows alone)."""
+    return CartItem.objects.select_for_update(of=("self",)).filter(cart=cart).order_by("pk")
+
+
+def stock_levels(product_ids: Iterable[int]) -> QuerySet[StockLevel]:
+    """The stock rows of these products, locked in primary-key order."""
+    return (
+        StockLevel.objects.select_for_update()
+        .filter(product_id__in=list(product_ids))
+        .order_by("pk")
+    )
+
+
+def stock_level(pk: int) -> QuerySet[StockLevel]:
+    """One stock row, locked (the admin's stock form: the lock holds until its save commits)."""
+    return StockLevel.objects.select_for_update().filter(pk=pk)
+
+
+def held_reservations(order: Order) -> QuerySet[Reservation]:
+    """The order's reservations still holding stock, locked in primary-key order."""
+    return (
+        Reservation.objects.select_for_update()
+        .filter(order=order, state=Reservation.State.RESERVED)
+        .order_by("pk")
+    )
+
+
+def email_notification(pk: int) -> EmailNotification:
+    """An email's row, locked while it is sent: a retry beside a slow attempt waits, then finds
+    it sent."""
+    return EmailNotification.objects.select_for_update().get(pk=pk)
+
+
+def gateway_transaction(key: str) -> QuerySet[GatewayTransaction]:
+    """The fake gateway's ledger row for an idempotency key, locked."""
+    return GatewayTransaction.objects.select_for_update().filter(idempotency_key=key)
