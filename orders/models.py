@@ -125,8 +125,30 @@ class OrderLine(models.Model):
 class OrderEvent(models.Model):
     """The audit trail: one row per status move or notable thing that happened to an order."""
 
+    class Kind(models.TextChoices):
+        PLACED = "placed", "Order placed"
+        WORKFLOW_STARTED = "workflow_started", "Order process started"
+        VALIDATED = "validated", "Order checked"
+        STOCK_RESERVED = "stock_reserved", "Stock reserved"
+        STOCK_RELEASED = "stock_released", "Stock released"
+        PAYMENT_CHARGED = "payment_charged", "Payment received"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        PAYMENT_REFUNDED = "payment_refunded", "Payment refunded"
+        SHIPPED = "shipped", "Shipped"
+        IN_TRANSIT = "in_transit", "In transit"
+        DELIVERED = "delivered", "Delivered"
+        CARRIER_EXCEPTION = "carrier_exception", "Carrier problem"
+        DELIVERY_OVERDUE = "delivery_overdue", "Delivery overdue"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        EMAIL_SENT = "email_sent", "Email sent"
+        COMPENSATION_FAILED = "compensation_failed", "Could not be undone automatically"
+        # Staff notes: shown in the admin, never on shopper pages or in the API.
+        STAFF_ACTION = "staff_action", "Staff action"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     message = models.TextField(blank=True)

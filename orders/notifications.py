@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from orders import events
 from orders.links import signed_order_url
-from orders.models import EmailNotification, Order
+from orders.models import EmailNotification, Order, OrderEvent
 from shop import locks
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def send_order_email(order: Order, kind: str, extra: dict[str, Any] | None = Non
         to = "staff" if kind in STAFF_KINDS else ", ".join(recipients)
         events.record(
             order,
-            "email_sent",
+            OrderEvent.Kind.EMAIL_SENT,
             f"{Kind(kind).label} email sent to {to}.",
             data={"email": kind},
         )

@@ -11,11 +11,13 @@ def record_compensation_failed(number: str, failures: list[str]) -> bool:
     """An undo step (refund, stock release) failed for good: record it on the order and email
     staff, once per order. True if recorded now."""
     with locked_order(number) as order:
-        recorded = not OrderEvent.objects.filter(order=order, kind="compensation_failed").exists()
+        recorded = not OrderEvent.objects.filter(
+            order=order, kind=OrderEvent.Kind.COMPENSATION_FAILED
+        ).exists()
         if recorded:
             events.record(
                 order,
-                "compensation_failed",
+                OrderEvent.Kind.COMPENSATION_FAILED,
                 "Something could not be undone automatically: staff have been alerted.",
                 data={"failures": failures},
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from orders import events
-from orders.models import Order, Payment
+from orders.models import Order, OrderEvent, Payment
 from orders.payments import PaymentDeclined, get_gateway
 from orders.services.fulfilment import advance, ensure_open, get_order
 from orders.status import FINAL, OrderStatus
@@ -52,7 +52,10 @@ def charge_payment(number: str) -> Payment:
                 )
                 if created:
                     events.record(
-                        order, "payment_failed", _decline_message(exc.code), data={"code": exc.code}
+                        order,
+                        OrderEvent.Kind.PAYMENT_FAILED,
+                        _decline_message(exc.code),
+                        data={"code": exc.code},
                     )
             raise PaymentDeclined(_decline_message(exc.code), code=exc.code) from exc
         with locked_order(number) as order:  # serialises attempts: no get_or_create savepoint
@@ -72,7 +75,7 @@ def charge_payment(number: str) -> Payment:
             advance(
                 order,
                 S.PAID,
-                "payment_charged",
+                OrderEvent.Kind.PAYMENT_CHARGED,
                 f"Charged {order.total} {order.currency}.",
                 data={"reference": existing.gateway_reference},
             )
@@ -81,7 +84,10 @@ def charge_payment(number: str) -> Payment:
         with locked_order(number) as order:
             if order.status not in FINAL:
                 advance(
-                    order, S.PAID, "payment_charged", f"Charged {order.total} {order.currency}."
+                    order,
+                    S.PAID,
+                    OrderEvent.Kind.PAYMENT_CHARGED,
+                    f"Charged {order.total} {order.currency}.",
                 )
     return existing
 
@@ -113,7 +119,7 @@ def refund_payment(number: str) -> Payment | None:
         if created:
             events.record(
                 order,
-                "payment_refunded",
+                OrderEvent.Kind.PAYMENT_REFUNDED,
                 f"Refunded {charge.amount} {charge.currency}.",
                 data={"reference": result.reference},
             )

@@ -23,7 +23,7 @@ from django.utils import timezone
 from cart.models import Cart, CartItem
 from cart.services import contents_version
 from orders.events import record
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderEvent, OrderLine
 from orders.payments import CardToken
 from orders.status import OrderStatus
 from shop import locks
@@ -192,7 +192,7 @@ def place_order(
         )
         record(
             order,
-            "placed",
+            OrderEvent.Kind.PLACED,
             f"Order placed: {len(items)} line(s), total {order.total} {order.currency}.",
             actor="customer",
             data={"lines": len(items), "total": str(order.total)},
@@ -228,7 +228,7 @@ def start_workflow_for(order: Order, *, fail_fast: bool = False) -> bool:
             order.workflow_started_at = now
             record(
                 order,
-                "workflow_started",
+                OrderEvent.Kind.WORKFLOW_STARTED,
                 "Order workflow started." if started_now else "Order workflow was already running.",
                 data={"workflow_id": workflow_id, "started_now": started_now},
             )

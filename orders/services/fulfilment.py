@@ -71,7 +71,7 @@ def validate_order(number: str) -> Order:
         if order.status in FINAL:
             return order
         _check(order)
-        advance(order, S.VALIDATED, "validated", "Order validated.")
+        advance(order, S.VALIDATED, OrderEvent.Kind.VALIDATED, "Order validated.")
     return order
 
 
@@ -107,7 +107,7 @@ def reserve_inventory(number: str) -> Order:
         advance(
             order,
             S.RESERVED,
-            "stock_reserved",
+            OrderEvent.Kind.STOCK_RESERVED,
             "Stock reserved.",
             data={"items": {str(r.product_id): r.quantity for r in reservations}},
         )
@@ -119,7 +119,9 @@ def release_inventory(number: str) -> int:
     with locked_order(number) as order:
         released = inventory.release(order)
         if released:
-            events.record(order, "stock_released", f"Stock released ({released} products).")
+            events.record(
+                order, OrderEvent.Kind.STOCK_RELEASED, f"Stock released ({released} products)."
+            )
     return released
 
 
@@ -152,7 +154,7 @@ def create_shipment(number: str) -> Shipment:
         advance(
             order,
             S.SHIPPED,
-            "shipped",
+            OrderEvent.Kind.SHIPPED,
             f"Shipped with {carrier}, tracking number {shipment.tracking_number}.",
             data={"carrier": carrier, "tracking_number": shipment.tracking_number},
         )
@@ -176,7 +178,7 @@ def apply_carrier_event(
             if advance(
                 order,
                 S.IN_TRANSIT,
-                "in_transit",
+                OrderEvent.Kind.IN_TRANSIT,
                 note or "Parcel in transit.",
                 actor=actor,
                 data=data,
@@ -184,13 +186,18 @@ def apply_carrier_event(
                 Shipment.objects.filter(order=order).update(status="in_transit")
         elif status == "delivered":
             if advance(
-                order, S.DELIVERED, "delivered", note or "Parcel delivered.", actor=actor, data=data
+                order,
+                S.DELIVERED,
+                OrderEvent.Kind.DELIVERED,
+                note or "Parcel delivered.",
+                actor=actor,
+                data=data,
             ):
                 Shipment.objects.filter(order=order).update(status="delivered")
         else:
             events.record(
                 order,
-                "carrier_exception",
+                OrderEvent.Kind.CARRIER_EXCEPTION,
                 note or "The carrier reported a problem.",
                 actor=actor,
                 data=data,
@@ -203,11 +210,13 @@ def apply_carrier_event(
 def record_delivery_overdue(number: str, days: float) -> bool:
     """Record that delivery is overdue and alert staff, once. True if recorded now."""
     with locked_order(number) as order:
-        recorded = not OrderEvent.objects.filter(order=order, kind="delivery_overdue").exists()
+        recorded = not OrderEvent.objects.filter(
+            order=order, kind=OrderEvent.Kind.DELIVERY_OVERDUE
+        ).exists()
         if recorded:
             events.record(
                 order,
-                "delivery_overdue",
+                OrderEvent.Kind.DELIVERY_OVERDUE,
                 f"Not delivered {days:g} days after shipping: staff alerted.",
                 data={"days": days},
             )
@@ -219,7 +228,7 @@ def record_delivery_overdue(number: str, days: float) -> bool:
 
 def complete_order(number: str) -> Order:
     with locked_order(number) as order:
-        advance(order, S.COMPLETED, "completed", "Order completed.")
+        advance(order, S.COMPLETED, OrderEvent.Kind.COMPLETED, "Order completed.")
     return order
 
 
@@ -233,7 +242,7 @@ def mark_failed(number: str, reason: str, code: str = "") -> Order:
             events.move(
                 order,
                 S.FAILED,
-                "failed",
+                OrderEvent.Kind.FAILED,
                 reason,
                 data={"code": code},
                 extra_fields={"failure_reason": reason},
@@ -249,7 +258,7 @@ def mark_cancelled(number: str, actor: str, reason: str = "") -> Order:
             events.move(
                 order,
                 S.CANCELLED,
-                "cancelled",
+                OrderEvent.Kind.CANCELLED,
                 message,
                 actor=actor,
                 extra_fields={"failure_reason": message},

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from orders.events import IllegalTransition, move, record
-from orders.models import EmailNotification, Order, Shipment
+from orders.models import EmailNotification, Order, OrderEvent, Shipment
 from orders.services.checkout import start_workflow_for
 from orders.services.emails import send_email
 from orders.status import FINAL, OrderStatus
@@ -29,7 +29,7 @@ from workflows.client import (
 )
 
 TEMPORAL_DOWN_MESSAGE = "We could not reach the order system; please try again in a minute."
-STAFF_ACTION = "staff_action"
+STAFF_ACTION = OrderEvent.Kind.STAFF_ACTION
 DELIVERABLE = frozenset({OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT})
 
 
@@ -101,7 +101,7 @@ def _cancel_without_workflow(order: Order, actor: str, reason: str) -> Outcome |
             move(
                 locked,
                 OrderStatus.CANCELLED,
-                "cancelled",
+                OrderEvent.Kind.CANCELLED,
                 message,
                 actor=actor,
                 data={"reason": reason, "workflow": False},

@@ -118,9 +118,7 @@ def test_reservations_in_opposite_product_orders_never_deadlock():
 
         # when: they reserve concurrently, then release concurrently (both lock both rows)
         outcomes.update(run_concurrently(reserve_or_out_of_stock, orders))
-        outcomes.update(
-            run_concurrently(lambda order: f"released {stock.release(order)}", orders)
-        )
+        outcomes.update(run_concurrently(lambda order: f"released {stock.release(order)}", orders))
 
     # then: every call succeeded (a deadlock would show as an "error: ..." result) and the
     # stock is back where it started
