@@ -7,10 +7,9 @@ Anything else is a 404, never a 403 that would reveal that the order exists.
 
 from __future__ import annotations
 
-import logging
 import re
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -25,7 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cart.services import get_cart
-from orders.models import Order, OrderEvent, OrderLine
+from orders import selectors
+from orders.models import Order
 from orders.payments import CardInvalid, get_gateway
 from orders.serializers import (
     CancelResultSerializer,
@@ -35,17 +35,12 @@ from orders.serializers import (
     OrderListSerializer,
 )
 from orders.services.checkout import CheckoutError, place_order, scoped_checkout_token
-from orders.services.tracking import STAFF_ACTION, TEMPORAL_DOWN_MESSAGE, cancel_order
-from orders.views.checkout import SESSION_PLACED_ORDERS
-from orders.views.tracking import SESSION_KEY as SESSION_GRANTED_ORDERS
+from orders.services.tracking import TEMPORAL_DOWN_MESSAGE, cancel_order
 from shop.api_errors import ApiError, error_responses
 from shop.api_policies import ScopedRateThrottle
 
-logger = logging.getLogger(__name__)
-
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
-_REMEMBERED_ORDERS = 50
 # CheckoutError codes that are the client's bad input (400); the rest are refusals (409).
 _CHECKOUT_BAD_INPUT = {
     "invalid",
@@ -56,66 +51,12 @@ _CHECKOUT_BAD_INPUT = {
 }
 
 
-# --- Who sees which orders ---------------------------------------------------------------------
-
-
-def session_order_numbers(request: Request) -> list[str]:
-    """Order numbers this (anonymous) session placed or was granted by a signed link."""
-    numbers: list[str] = []
-    for key in (SESSION_PLACED_ORDERS, SESSION_GRANTED_ORDERS):
-        value = request.session.get(key, [])
-        if isinstance(value, list):
-            numbers.extend(str(n) for n in value)
-    return numbers
-
-
-def remember_order(request: Request, number: str) -> None:
-    """Let this session read the order it just placed (the pages honour the same keys)."""
-    for key in (SESSION_PLACED_ORDERS, SESSION_GRANTED_ORDERS):
-        value = request.session.get(key, [])
-        kept = [n for n in value if n != number] if isinstance(value, list) else []
-        request.session[key] = [*kept, number][-_REMEMBERED_ORDERS:]
-
-
-def visible_orders(request: Request) -> QuerySet[Order]:
-    if request.user.is_authenticated:
-        return Order.objects.filter(user=request.user)
-    numbers = session_order_numbers(request)
-    if numbers:
-        return Order.objects.filter(number__in=numbers, user__isnull=True)
-    return Order.objects.none()
-
-
 def checkout_token_for(request: Request, key: str) -> str:
     return scoped_checkout_token(request, key, prefix="api")
 
 
-def live_progress(order: Order):
-    """The workflow's progress, or None when there is no workflow or Temporal can't answer."""
-    if order.workflow_started_at is None or not order.is_in_progress:
-        return None
-    from workflows.client import query_progress
-
-    try:
-        return query_progress(order.number)
-    except Exception as exc:  # unreachable, not found, no worker: the page still works
-        logger.info("No live progress for order %s: %s", order.number, exc)
-        return None
-
-
-def detail_queryset(orders: QuerySet[Order]) -> QuerySet[Order]:
-    return orders.select_related("shipment").prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
-        Prefetch(
-            "events",
-            # Staff notes stay in the admin, as on the order pages.
-            queryset=OrderEvent.objects.exclude(kind=STAFF_ACTION).order_by("created_at", "pk"),
-        ),
-    )
-
-
 def detail_data(request: Request, order: Order, with_progress: bool = True) -> dict:
-    progress = live_progress(order) if with_progress else None
+    progress = selectors.live_progress(order) if with_progress else None
     return OrderDetailSerializer(order, context={"request": request, "progress": progress}).data
 
 
@@ -190,8 +131,8 @@ class CheckoutView(APIView):
             ) from exc
         order = result.order
         if user is None:
-            remember_order(request, order.number)
-        order = detail_queryset(Order.objects.filter(pk=order.pk)).get()
+            selectors.remember_order(request.session, order.number)
+        order = selectors.order_detail(Order.objects.filter(pk=order.pk), payments=False).get()
         return Response(
             detail_data(request, order, with_progress=False),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
@@ -222,14 +163,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
 
     def get_queryset(self) -> QuerySet[Order]:
-        orders = visible_orders(self.request)
+        orders = selectors.api_orders(self.request)
         if self.action == "list":
-            return (
-                orders.annotate(item_count=Sum("lines__quantity"))
-                .order_by("-created_at", "-pk")
-                .only("number", "status", "total", "currency", "created_at")
-            )
-        return detail_queryset(orders)
+            return selectors.order_list(orders)
+        return selectors.order_detail(orders, payments=False)
 
     def get_serializer_class(self):
         return OrderListSerializer if self.action == "list" else OrderDetailSerializer
@@ -258,7 +195,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             if outcome.message == TEMPORAL_DOWN_MESSAGE:
                 raise ApiError(503, "temporarily_unavailable", outcome.message)
             raise ApiError(409, "cancel_refused", outcome.message)
-        order = detail_queryset(Order.objects.filter(pk=order.pk)).get()
+        order = selectors.order_detail(Order.objects.filter(pk=order.pk), payments=False).get()
         return Response(
             {
                 "cancelled": True,

@@ -10,14 +10,10 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods
 
 from cart.services import CartSummary, get_cart, summarize
+from orders import selectors
 from orders.forms import CheckoutForm, new_checkout_token
 from orders.links import signed_order_path
-from orders.models import Order
 from orders.services.checkout import CheckoutError, place_order, scoped_checkout_token
-
-# Order numbers this session placed (newest last): only they open the confirmation page.
-SESSION_PLACED_ORDERS = "placed_orders"
-_REMEMBERED_ORDERS = 20
 
 
 def _shipping_options(summary: CartSummary, selected: str) -> list[dict]:
@@ -34,11 +30,6 @@ def _shipping_options(summary: CartSummary, selected: str) -> list[dict]:
             }
         )
     return options
-
-
-def _remember_order(request: HttpRequest, number: str) -> None:
-    placed = [n for n in request.session.get(SESSION_PLACED_ORDERS, []) if n != number]
-    request.session[SESSION_PLACED_ORDERS] = [*placed, number][-_REMEMBERED_ORDERS:]
 
 
 @sensitive_variables()
@@ -72,7 +63,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     return redirect("cart:detail")
                 form.add_error(None, exc.message)
             else:
-                _remember_order(request, result.order.number)
+                selectors.remember_order(request.session, result.order.number)
                 return redirect("orders:checkout_done", number=result.order.number)
         summary = summarize(cart)
     else:
@@ -111,10 +102,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 
 def checkout_done(request: HttpRequest, number: str) -> HttpResponse:
-    if number not in request.session.get(SESSION_PLACED_ORDERS, []):
-        raise Http404("No such order in this session.")
-    order = Order.objects.filter(number=number).prefetch_related("lines").first()
+    order = selectors.placed_in_session(request, number)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404("No such order in this session.")
     guest_link = signed_order_path(order.number) if order.user_id is None else ""
     return render(request, "orders/confirmation.html", {"order": order, "guest_link": guest_link})

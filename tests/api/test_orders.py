@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from orders.models import Order, OrderEvent
+from orders.selectors import SESSION_ORDERS
 from tests.factories import (
     OrderEventFactory,
     OrderFactory,
@@ -194,7 +195,7 @@ def test_guest_cancels_an_order_it_placed():
     guest = APIClient()
     OrderFactory(number="G0000009")
     session = guest.session
-    session["placed_orders"] = ["G0000009"]
+    session[SESSION_ORDERS] = ["G0000009"]
     session.save()
     guest.get("/api/cart/")
     token = guest.cookies["csrftoken"].value

@@ -9,6 +9,7 @@ from django.test import Client
 
 from orders.links import order_access_token, signed_order_path
 from orders.models import OrderEvent
+from orders.selectors import SESSION_ORDERS
 from tests.factories import (
     OrderEventFactory,
     OrderFactory,
@@ -182,11 +183,12 @@ def test_guest_signed_link_opens_the_order_and_is_remembered(client):
     assert page.status_code == 200
     assert "Order G0000007" in page.content.decode()
     assert fragment.status_code == 200
-    assert client.session["orders.granted"] == ["G0000007"]
+    assert client.session[SESSION_ORDERS] == ["G0000007"]
 
 
 def test_session_that_placed_the_order_may_follow_it(client):
-    # given a guest session that placed G0000008 at checkout (not G0000009)
+    # given a guest session that placed G0000008 at checkout (not G0000009), recorded under
+    # the key sessions older than orders.selectors used
     OrderFactory(number="G0000008")
     OrderFactory(number="G0000009")
     session = client.session
@@ -213,7 +215,7 @@ def test_guest_link_of_another_order_does_not_open_this_one(client):
     # then both are 404 and nothing was granted
     assert other.status_code == 404
     assert tampered.status_code == 404
-    assert "orders.granted" not in client.session
+    assert SESSION_ORDERS not in client.session
 
 
 def test_another_shopper_gets_404_and_staff_may_look(shipped_order):

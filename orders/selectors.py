@@ -1,0 +1,171 @@
+"""The read side of orders: who may see which order, and the querysets the pages and the API
+read them with.
+
+Who may see an order:
+- its owner, logged in;
+- staff with the admin's view (or change) permission on orders (pages only: the API shows a
+  caller their own orders);
+- the browser that placed it, or that opened its signed link (``?t=`` from the confirmation
+  email): their numbers are kept in the session under one key, newest last, capped.
+
+Everyone else gets a 404, never a 403 that would reveal that the order exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet, Sum
+
+from orders.links import token_grants
+from orders.models import Order, OrderEvent, OrderLine, Payment
+from workflows.client import Progress, query_progress
+
+logger = logging.getLogger(__name__)
+
+SESSION_ORDERS = "orders.visible"
+# Sessions written before the single key existed: still honoured when read, never written.
+_LEGACY_SESSION_KEYS = ("placed_orders", "orders.granted")
+MAX_SESSION_ORDERS = 50
+_LIST_FIELDS = ("number", "status", "total", "currency", "created_at")
+
+
+# --- The session's orders ----------------------------------------------------------------------
+
+
+def session_order_numbers(session: Any) -> list[str]:
+    """Order numbers this browser placed or opened by a signed link, oldest first."""
+    numbers: list[str] = []
+    for key in (*_LEGACY_SESSION_KEYS, SESSION_ORDERS):
+        value = session.get(key, [])
+        if isinstance(value, list):
+            numbers.extend(str(n) for n in value if str(n) not in numbers)
+    return numbers
+
+
+def remember_order(session: Any, number: str) -> None:
+    """Let this browser open ``number`` again (the pages, the live fragment, cancel, the API)."""
+    kept = [n for n in session_order_numbers(session) if n != number]
+    session[SESSION_ORDERS] = [*kept, number][-MAX_SESSION_ORDERS:]
+    for key in _LEGACY_SESSION_KEYS:
+        session.pop(key, None)
+
+
+# --- Who may see what --------------------------------------------------------------------------
+
+
+def is_order_staff(user: Any) -> bool:
+    """Staff who may look at anyone's order: the admin's view (or change) permission on orders,
+    not merely ``is_staff`` (a catalog editor doesn't get to read customers' orders)."""
+    return bool(
+        user.is_authenticated
+        and user.is_staff
+        and (user.has_perm("orders.view_order") or user.has_perm("orders.change_order"))
+    )
+
+
+def is_staff_view(user: Any, order: Order) -> bool:
+    """Staff looking at someone else's order (their own orders they see as a shopper)."""
+    return is_order_staff(user) and order.user_id != user.pk
+
+
+def may_see(request: Any, order: Order) -> bool:
+    """The page rule. A valid signed link in ``?t=`` is remembered in the session, so the live
+    fragment and the cancel button work without it."""
+    user = request.user
+    if user.is_authenticated and order.user_id == user.pk:
+        return True
+    if is_order_staff(user):
+        return True
+    token = request.GET.get("t", "")
+    if token and token_grants(token, order.number):
+        remember_order(request.session, order.number)
+        return True
+    return order.number in session_order_numbers(request.session)
+
+
+def visible_order(request: Any, number: str, queryset: QuerySet[Order] | None = None):
+    """The order ``number`` if this request may see it on the pages, else None."""
+    if "\x00" in number:  # PostgreSQL can't even compare it; no order number has one
+        return None
+    queryset = Order.objects.all() if queryset is None else queryset
+    order = queryset.filter(number=number).first()
+    if order is None or not may_see(request, order):
+        return None
+    return order
+
+
+def placed_in_session(request: Any, number: str) -> Order | None:
+    """The confirmation page's order: only a browser that placed (or was linked to) it."""
+    if number not in session_order_numbers(request.session):
+        return None
+    return Order.objects.filter(number=number).prefetch_related(_lines()).first()
+
+
+def api_orders(request: Any) -> QuerySet[Order]:
+    """The API's rule: an account's own orders, or the anonymous session's guest orders."""
+    if request.user.is_authenticated:
+        return Order.objects.filter(user=request.user)
+    numbers = session_order_numbers(request.session)
+    if numbers:
+        return Order.objects.filter(number__in=numbers, user__isnull=True)
+    return Order.objects.none()
+
+
+# --- Querysets ---------------------------------------------------------------------------------
+
+
+def _lines() -> Prefetch:
+    return Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))
+
+
+def _events(*, staff: bool) -> Prefetch:
+    events = OrderEvent.objects.order_by("created_at", "pk")
+    if not staff:  # staff notes stay in the admin
+        events = events.exclude(kind=OrderEvent.Kind.STAFF_ACTION)
+    return Prefetch("events", queryset=events)
+
+
+def order_list(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Newest first, with the number of units (as the cart counts them)."""
+    return (
+        orders.annotate(item_count=Sum("lines__quantity"))
+        .order_by("-created_at", "-pk")
+        .only(*_LIST_FIELDS)
+    )
+
+
+def user_orders(user: Any) -> QuerySet[Order]:
+    return order_list(Order.objects.filter(user=user))
+
+
+def order_detail(
+    orders: QuerySet[Order] | None = None, *, staff: bool = False, payments: bool = True
+) -> QuerySet[Order]:
+    """Everything an order's page (or the API's detail, without ``payments``) shows, in a fixed
+    number of queries."""
+    orders = Order.objects.all() if orders is None else orders
+    related = [_lines(), _events(staff=staff)]
+    if payments:
+        related.append(Prefetch("payments", queryset=Payment.objects.order_by("pk")))
+    return orders.select_related("shipment").prefetch_related(*related)
+
+
+def order_status(*, staff: bool = False) -> QuerySet[Order]:
+    """What the live status fragment shows: the order and its events."""
+    return Order.objects.prefetch_related(_events(staff=staff))
+
+
+# --- Live state --------------------------------------------------------------------------------
+
+
+def live_progress(order: Order) -> Progress | None:
+    """The workflow's progress, or None when there is no workflow or Temporal can't answer."""
+    if order.workflow_started_at is None or not order.is_in_progress:
+        return None
+    try:
+        return query_progress(order.number)
+    except Exception as exc:  # unreachable, not found, no worker: the page still works
+        logger.info("No live progress for order %s: %s", order.number, exc)
+        return None
