@@ -13,7 +13,9 @@ from django.db import close_old_connections
 from catalog.models import StockLevel
 from orders.models import Order
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory
-from workflows.types import WORKFLOW_NAME, OrderInput, OrderResult, workflow_id_for
+from workflows.client import order_input
+from workflows.types import workflow_id_for
+from workflows.workflow import OrderWorkflow
 
 T = TypeVar("T")
 
@@ -51,11 +53,10 @@ def make_order(
 
 async def start(client: Any, order: Order, task_queue: str) -> Any:
     return await client.start_workflow(
-        WORKFLOW_NAME,
-        OrderInput(order_number=order.number),
+        OrderWorkflow.run,
+        order_input(order.number),
         id=workflow_id_for(order.number),
         task_queue=task_queue,
-        result_type=OrderResult,
     )
 
 

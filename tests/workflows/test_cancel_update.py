@@ -12,8 +12,8 @@ from orders.models import Payment, Reservation, Shipment
 from tests.workflows.gateways import GatedGateway
 from tests.workflows.helpers import make_order, start, status_of, stock_of, wait_for
 from workflows import client as temporal_client
-from workflows.types import SIGNAL_CARRIER_EVENT, CancelResult, CarrierEvent, OrderResult
-from workflows.workflow import SHIPPED_REFUSAL
+from workflows.types import CancelResult, CarrierEvent, OrderResult
+from workflows.workflow import SHIPPED_REFUSAL, OrderWorkflow
 
 pytestmark = [pytest.mark.temporal, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +47,9 @@ def test_cancel_refused_after_shipment(order_worker, background_loop, settings):
 
     # And the order still completes on delivery
     async def deliver() -> OrderResult:
-        await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status="delivered", event_id="d1"))
+        await handle.signal(
+            OrderWorkflow.carrier_event, CarrierEvent(status="delivered", event_id="d1")
+        )
         return await handle.result()
 
     assert background_loop.run(deliver(), timeout=20).status == "completed"

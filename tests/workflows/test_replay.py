@@ -10,14 +10,15 @@ Re-record after a deliberate, patched change (or to add a scenario)::
 (select the scenarios you mean with ``-k``: the older tests overwrite the older files, e.g.
 ``-k local_steps`` records only the histories with the ``local-db-steps`` patch)
 
-(happy path, declined card, overdue delivery on the time-skipping server; the cancel update
-on the dev server)
+(happy path, declined card, overdue delivery, settings in the input on the time-skipping
+server; the cancel update on the dev server)
 then commit ``tests/workflows/histories/*.json``. Keep old histories: they are the orders
 that may still be running in production.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -32,18 +33,14 @@ from orders.models import EmailNotification
 from tests.workflows.gateways import GatedGateway
 from tests.workflows.helpers import DECLINED, SUCCESS, make_order, start, wait_for
 from workflows.types import (
-    QUERY_PROGRESS,
-    SIGNAL_CARRIER_EVENT,
-    UPDATE_CANCEL,
     WORKFLOW_NAME,
     CancelRequest,
-    CancelResult,
     CarrierEvent,
     OrderInput,
     OrderResult,
-    Progress,
 )
 from workflows.worker import WORKFLOWS
+from workflows.workflow import OrderWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -108,6 +105,26 @@ def test_older_happy_path_history_has_no_local_steps():
     ]
 
 
+def test_input_config_history_carries_the_settings_in_its_input():
+    # Given the happy path recorded with the settings in OrderInput
+    history = WorkflowHistory.from_json(
+        "input-config", (HISTORIES / "happy_path_input_config.json").read_text()
+    )
+
+    # When its start event's input is read
+    started = history.events[0].workflow_execution_started_event_attributes
+    payload = json.loads(started.input.payloads[0].data)
+
+    # Then every setting the workflow runs by is there
+    assert sorted(k for k, v in payload.items() if v is not None) == [
+        "activity_timeout_seconds",
+        "delivery_timeout_seconds",
+        "order_number",
+        "retry_initial_interval_seconds",
+        "retry_maximum_interval_seconds",
+    ]
+
+
 def test_happy_path_history_is_committed():
     # Given / When the histories folder is listed / Then the happy path is there
     assert (HISTORIES / "happy_path.json").exists()
@@ -146,7 +163,7 @@ recording = pytest.mark.skipif(
 async def _finish_and_fetch(handle, expected_status: str) -> str:
     result = await handle.result()
     assert result.status == expected_status
-    progress = await handle.query(QUERY_PROGRESS, result_type=Progress)
+    progress = await handle.query(OrderWorkflow.progress)
     assert progress.status == expected_status
     return (await handle.fetch_history()).to_json()
 
@@ -165,7 +182,9 @@ def test_record_history(name, token, expected, time_skipping_worker, background_
     async def scenario() -> str:
         handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
         for status, event_id in (("in_transit", "t1"), ("delivered", "d1")):
-            await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status, event_id=event_id))
+            await handle.signal(
+                OrderWorkflow.carrier_event, CarrierEvent(status, event_id=event_id)
+            )
         return await _finish_and_fetch(handle, expected)
 
     # Then its history is written for the replay test
@@ -188,11 +207,31 @@ def test_record_local_steps_history(
     async def scenario() -> str:
         handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
         if expected == "completed":
-            await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent("delivered", event_id="d1"))
+            await handle.signal(
+                OrderWorkflow.carrier_event, CarrierEvent("delivered", event_id="d1")
+            )
         return await _finish_and_fetch(handle, expected)
 
     # Then its history is written for the replay test
     (HISTORIES / f"{name}.json").write_text(background_loop.run(scenario(), timeout=60))
+
+
+@recording
+@pytest.mark.django_db(transaction=True)
+def test_record_input_config_history(time_skipping_worker, background_loop, settings):
+    # Given an order started as the shop starts it now (its settings travel in OrderInput)
+    order = make_order(quantity=2, stock=10)
+
+    # When it runs through delivery
+    async def scenario() -> str:
+        handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
+        await handle.signal(OrderWorkflow.carrier_event, CarrierEvent("delivered", event_id="d1"))
+        return await _finish_and_fetch(handle, "completed")
+
+    # Then its history is written for the replay test
+    (HISTORIES / "happy_path_input_config.json").write_text(
+        background_loop.run(scenario(), timeout=60)
+    )
 
 
 @recording
@@ -208,7 +247,7 @@ def test_record_overdue_history(time_skipping_worker, time_skipping_env, backgro
     # When delivery is overdue, then delivered
     async def scenario() -> str:
         await time_skipping_env.sleep(timedelta(days=15))
-        await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent("delivered", event_id="d1"))
+        await handle.signal(OrderWorkflow.carrier_event, CarrierEvent("delivered", event_id="d1"))
         return await _finish_and_fetch(handle, "completed")
 
     # Then its history is written for the replay test
@@ -230,10 +269,9 @@ def test_record_cancel_update_history(order_worker, background_loop, settings):
     # When the customer cancels through the update
     async def scenario() -> str:
         update = await handle.start_update(
-            UPDATE_CANCEL,
+            OrderWorkflow.cancel,
             CancelRequest(actor="customer", reason="Changed my mind"),
             wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-            result_type=CancelResult,
         )
         GatedGateway.release.set()
         assert (await update.result()).cancelled

@@ -28,12 +28,10 @@ from tests.workflows.helpers import (
     wait_for,
 )
 from workflows.types import (
-    QUERY_PROGRESS,
-    SIGNAL_CARRIER_EVENT,
     CarrierEvent,
     OrderResult,
-    Progress,
 )
+from workflows.workflow import OrderWorkflow
 
 pytestmark = [pytest.mark.temporal, pytest.mark.django_db(transaction=True)]
 
@@ -45,10 +43,14 @@ def test_happy_path_runs_through_delivery(time_skipping_worker, background_loop,
     # When the workflow runs and the carrier reports in transit, then delivered
     async def scenario() -> OrderResult:
         handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
-        await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status="in_transit", event_id="e1"))
-        await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status="delivered", event_id="e2"))
+        await handle.signal(
+            OrderWorkflow.carrier_event, CarrierEvent(status="in_transit", event_id="e1")
+        )
+        await handle.signal(
+            OrderWorkflow.carrier_event, CarrierEvent(status="delivered", event_id="e2")
+        )
         result = await handle.result()
-        return result, await handle.query(QUERY_PROGRESS, result_type=Progress)
+        return result, await handle.query(OrderWorkflow.progress)
 
     result, progress = background_loop.run(scenario(), timeout=60)
 
@@ -112,7 +114,7 @@ def _run_to_end(worker, background_loop, order, settings, *signals: CarrierEvent
     async def scenario() -> OrderResult:
         handle = await start(worker.client, order, settings.TEMPORAL_TASK_QUEUE)
         for event in signals:
-            await handle.signal(SIGNAL_CARRIER_EVENT, event)
+            await handle.signal(OrderWorkflow.carrier_event, event)
         return await handle.result()
 
     return background_loop.run(scenario(), timeout=60)
@@ -258,7 +260,9 @@ def test_delivery_timeout_alerts_staff_once_then_keeps_waiting(
 
     # And a late delivery still completes the order
     async def deliver() -> OrderResult:
-        await handle.signal(SIGNAL_CARRIER_EVENT, CarrierEvent(status="delivered", event_id="d1"))
+        await handle.signal(
+            OrderWorkflow.carrier_event, CarrierEvent(status="delivered", event_id="d1")
+        )
         return await handle.result()
 
     assert background_loop.run(deliver(), timeout=30).status == "completed"
