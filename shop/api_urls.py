@@ -1,4 +1,4 @@
-"""The REST API root (issue 6). Each app contributes its views in ``<app>/api.py``."""
+"""The REST API root. Each app contributes its views in ``<app>/api.py``."""
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView

@@ -1,5 +1,5 @@
 """The product card (templates/catalog/_product_card.html): both links go to the product's
-page, from one ``get_absolute_url`` call per card (benchmark finding 4)."""
+page, from one ``get_absolute_url`` call per card."""
 
 from unittest import mock
 
