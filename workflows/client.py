@@ -31,6 +31,7 @@ from workflows.config import workflow_config
 from workflows.loop import BackgroundLoop
 from workflows.types import (
     CARRIER_DELIVERED,
+    CARRIER_IN_TRANSIT,
     CARRIER_STATUSES,
     CancelRequest,
     CancelResult,
@@ -45,6 +46,7 @@ from workflows.workflow import OrderWorkflow
 # module through which the rest of the shop talks to Temporal.
 __all__ = [
     "CARRIER_DELIVERED",
+    "CARRIER_IN_TRANSIT",
     "CARRIER_STATUSES",
     "CancelResult",
     "CarrierEvent",

@@ -30,8 +30,7 @@ from orders.services.tracking import (
     forward_carrier_event,
 )
 from orders.status import FINAL
-from workflows.client import TemporalUnavailable
-from workflows.types import CARRIER_STATUSES
+from workflows.client import CARRIER_STATUSES, TemporalUnavailable
 
 logger = logging.getLogger(__name__)
 

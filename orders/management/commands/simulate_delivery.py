@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from orders.models import Order, Shipment
 from orders.views.webhook import SIGNATURE_HEADER, carrier_webhook, sign
-from workflows.types import CARRIER_DELIVERED, CARRIER_IN_TRANSIT
+from workflows.client import CARRIER_DELIVERED, CARRIER_IN_TRANSIT
 
 
 class Command(BaseCommand):
