@@ -84,3 +84,11 @@ def email_notification(pk: int) -> EmailNotification:
 def gateway_transaction(key: str) -> QuerySet[GatewayTransaction]:
     """The fake gateway's ledger row for an idempotency key, locked."""
     return GatewayTransaction.objects.select_for_update().filter(idempotency_key=key)
+
+
+def gateway_authorization(reference: str) -> QuerySet[GatewayTransaction]:
+    """The fake gateway's authorization row, locked while it is captured, voided or refunded
+    against, so a capture and a void of the same authorization can't both succeed."""
+    return GatewayTransaction.objects.select_for_update().filter(
+        reference=reference, kind__in=("authorize", "charge", "capture")
+    )

@@ -55,6 +55,11 @@ class TransientPaymentError(PaymentError):
 
 
 class PaymentGateway(ABC):
+    """A provider's lifecycle: authorize, then capture (or void) the authorization, then refund
+    all or part of the capture. Every call carries an idempotency key: a repeated key returns
+    the first call's result and moves no more money. ``charge`` (authorize and capture at once)
+    serves orders started before the shop authorized first."""
+
     name = "gateway"
 
     @abstractmethod
@@ -69,7 +74,26 @@ class PaymentGateway(ABC):
         Raises ``PaymentDeclined`` or ``TransientPaymentError``."""
 
     @abstractmethod
+    def authorize(
+        self, token: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        """Hold ``amount`` on the card. Raises ``PaymentDeclined`` or ``TransientPaymentError``."""
+
+    @abstractmethod
+    def capture(
+        self, authorization: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        """Take up to the authorized amount. Raises ``PaymentError`` (voided, expired, too much)
+        or ``TransientPaymentError``."""
+
+    @abstractmethod
+    def void(self, authorization: str, idempotency_key: str) -> GatewayResult:
+        """Release an authorization that was not captured. Raises ``PaymentError`` (already
+        captured) or ``TransientPaymentError``."""
+
+    @abstractmethod
     def refund(
         self, charge_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> GatewayResult:
-        """Refund once per idempotency key. Raises ``TransientPaymentError``."""
+        """Refund ``amount`` (all or part) of a capture or charge, once per idempotency key.
+        Raises ``PaymentError`` (more than is left to refund) or ``TransientPaymentError``."""

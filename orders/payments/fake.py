@@ -5,13 +5,17 @@
 - 4000 0000 0000 9995 fails for insufficient funds
 - 4000 0000 0000 0119 fails with a transient processing error twice, then succeeds
 
-Any other number that passes the Luhn check succeeds. The gateway keeps its own ledger in the
-database (``orders.GatewayTransaction``) so idempotency holds across processes.
+Declines happen when the card is authorized (or charged). Any other number that passes the Luhn
+check succeeds. The gateway keeps its own ledger in the database (``orders.GatewayTransaction``)
+so idempotency holds across processes, and it refuses what a real provider refuses: capturing a
+voided authorization or more than was authorized, voiding a captured one, refunding more than
+was captured.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -53,6 +57,20 @@ def card_brand(number: str) -> str:
     return "card"
 
 
+def _outcome(token: str) -> str:
+    behaviour = FakeGateway.behaviour(token)
+    return {"declined": "declined", "insufficient": "insufficient_funds"}.get(
+        behaviour, "succeeded"
+    )
+
+
+def _settled(parent: GatewayTransaction, kind: str) -> bool:
+    """Whether a ``kind`` call (capture, void) already succeeded against ``parent``."""
+    return GatewayTransaction.objects.filter(
+        kind=kind, token=parent.reference, status="succeeded"
+    ).exists()
+
+
 class FakeGateway(PaymentGateway):
     name = "fake"
 
@@ -79,37 +97,99 @@ class FakeGateway(PaymentGateway):
         parts = token.split("_")
         return parts[1] if len(parts) >= 3 and parts[0] == "tok" else "success"
 
-    # --- charge / refund: the ledger makes a repeated key return the first result -------------
+    # --- the lifecycle: the ledger makes a repeated key return the first result ---------------
 
     def charge(
         self, token: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> GatewayResult:
-        behaviour = self.behaviour(token)
-        outcome = {
-            "declined": "declined",
-            "insufficient": "insufficient_funds",
-        }.get(behaviour, "succeeded")
-        row = self._record("charge", token, amount, currency, idempotency_key, outcome)
+        row = self._record("charge", token, amount, currency, idempotency_key, _outcome(token))
+        return self._result(row)
+
+    def authorize(
+        self, token: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        row = self._record("authorize", token, amount, currency, idempotency_key, _outcome(token))
+        return self._result(row)
+
+    def capture(
+        self, authorization: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        def check(parent: GatewayTransaction) -> None:
+            if parent.kind != "authorize" or parent.status != "succeeded":
+                raise PaymentError("No such authorization to capture.", code="no_authorization")
+            if _settled(parent, "void"):
+                raise PaymentError("The authorization was voided.", code="authorization_voided")
+            if Decimal(amount) > Decimal(parent.amount):
+                raise PaymentError("More than was authorized.", code="amount_too_large")
+
+        row = self._record(
+            "capture", authorization, amount, currency, idempotency_key, "succeeded", check
+        )
+        return self._result(row)
+
+    def void(self, authorization: str, idempotency_key: str) -> GatewayResult:
+        def check(parent: GatewayTransaction) -> None:
+            if parent.kind != "authorize" or parent.status != "succeeded":
+                raise PaymentError("No such authorization to void.", code="no_authorization")
+            if _settled(parent, "capture"):
+                raise PaymentError("The authorization was captured.", code="already_captured")
+
+        # A void moves the authorization's whole amount; an unknown one is refused by ``check``.
+        parent = GatewayTransaction.objects.filter(reference=authorization).first()
+        amount = parent.amount if parent is not None else Decimal("0")
+        currency = parent.currency if parent is not None else ""
+        row = self._record(
+            "void", authorization, amount, currency, idempotency_key, "succeeded", check
+        )
         return self._result(row)
 
     def refund(
         self, charge_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> GatewayResult:
+        def check(parent: GatewayTransaction) -> None:
+            if parent.kind not in ("charge", "capture") or parent.status != "succeeded":
+                raise PaymentError("No such payment to refund.", code="no_capture")
+            refunded = sum(
+                (
+                    Decimal(r.amount)
+                    for r in GatewayTransaction.objects.filter(
+                        kind="refund", token=parent.reference, status="succeeded"
+                    )
+                ),
+                Decimal("0"),
+            )
+            if refunded + Decimal(amount) > Decimal(parent.amount):
+                raise PaymentError("More than is left to refund.", code="amount_too_large")
+
         row = self._record(
-            "refund", charge_reference, amount, currency, idempotency_key, "succeeded"
+            "refund", charge_reference, amount, currency, idempotency_key, "succeeded", check
         )
         return self._result(row)
 
     def _record(
-        self, kind: str, token: str, amount: Decimal, currency: str, key: str, outcome: str
+        self,
+        kind: str,
+        token: str,
+        amount: Decimal,
+        currency: str,
+        key: str,
+        outcome: str,
+        check: Callable[[GatewayTransaction], None] | None = None,
     ) -> GatewayTransaction:
         """Find or create the ledger row for ``key`` under a row lock and count this call.
+        ``check`` vets a first call against the row it acts on (``token`` is that row's
+        reference), locked, so a capture and a void of one authorization can't both succeed.
 
         The transient card fails its first ``TRANSIENT_FAILURES`` calls per key; the counted
         attempt is committed before the error is raised, so the next retry sees it.
         """
         with transaction.atomic():
             row = locks.gateway_transaction(key).first()
+            if row is None and check is not None:
+                parent = locks.gateway_authorization(token).first()
+                if parent is None:
+                    raise PaymentError("No such payment at the provider.", code="not_found")
+                check(parent)
             if row is None:
                 try:
                     with transaction.atomic():
@@ -132,7 +212,7 @@ class FakeGateway(PaymentGateway):
                 )
             row.attempts += 1
             if row.status == "pending":
-                transient = kind == "charge" and self.behaviour(token) == "transient"
+                transient = kind in ("charge", "authorize") and self.behaviour(token) == "transient"
                 if not transient or row.attempts > self.TRANSIENT_FAILURES:
                     row.status = outcome
             row.save(update_fields=["attempts", "status"])

@@ -49,3 +49,16 @@ class FlakyFakeGateway(FakeGateway):
         self, charge_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> GatewayResult:
         return self._flaky(super().refund, charge_reference, amount, currency, idempotency_key)
+
+    def authorize(
+        self, token: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        return self._flaky(super().authorize, token, amount, currency, idempotency_key)
+
+    def capture(
+        self, authorization: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> GatewayResult:
+        return self._flaky(super().capture, authorization, amount, currency, idempotency_key)
+
+    def void(self, authorization: str, idempotency_key: str) -> GatewayResult:
+        return self._flaky(super().void, authorization, idempotency_key)
