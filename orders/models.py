@@ -132,6 +132,9 @@ class OrderEvent(models.Model):
         STOCK_RESERVED = "stock_reserved", "Stock reserved"
         STOCK_RELEASED = "stock_released", "Stock released"
         PAYMENT_CHARGED = "payment_charged", "Payment received"
+        PAYMENT_AUTHORIZED = "payment_authorized", "Payment authorized"
+        PAYMENT_CAPTURED = "payment_captured", "Payment captured"
+        PAYMENT_VOIDED = "payment_voided", "Payment authorization released"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
         PAYMENT_REFUNDED = "payment_refunded", "Payment refunded"
         SHIPPED = "shipped", "Shipped"
@@ -199,10 +202,15 @@ class Reservation(models.Model):
 
 
 class Payment(models.Model):
-    """A charge or a refund as the shop sees it. One of each kind per order at most."""
+    """A call to the payment provider as the shop sees it: an authorization, its capture or
+    void, a refund (or, for orders from before authorizing first, a charge). One of each kind per
+    order at most."""
 
     class Kind(models.TextChoices):
         CHARGE = "charge", "Charge"
+        AUTHORIZATION = "authorization", "Authorization"
+        CAPTURE = "capture", "Capture"
+        VOID = "void", "Authorization released"
         REFUND = "refund", "Refund"
 
     class Status(models.TextChoices):
@@ -210,7 +218,7 @@ class Payment(models.Model):
         FAILED = "failed", "Failed"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")

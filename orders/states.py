@@ -8,7 +8,8 @@ transitions from these values.
 RECEIVED = "received"  # saved; the workflow may not be started yet
 VALIDATED = "validated"
 RESERVED = "reserved"
-PAID = "paid"
+AUTHORIZED = "authorized"  # the card holds the total; captured once the parcel ships
+PAID = "paid"  # charged at once: orders started before the shop authorized first
 SHIPPED = "shipped"
 IN_TRANSIT = "in_transit"
 DELIVERED = "delivered"

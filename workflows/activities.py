@@ -42,6 +42,16 @@ def charge_payment(order_number: str) -> str:
     return billing.charge_payment(order_number).gateway_reference
 
 
+@order_step(describe=lambda ref: f"reference={ref}", crash_point="after_authorize")
+def authorize_payment(order_number: str) -> str:
+    return billing.authorize_payment(order_number).gateway_reference
+
+
+@order_step(describe=lambda ref: f"reference={ref}", crash_point="after_capture")
+def capture_payment(order_number: str) -> str:
+    return billing.capture_payment(order_number).gateway_reference
+
+
 @order_step(describe=lambda s: f"{s.carrier} {s.tracking_number}", crash_point="during_shipment")
 def create_shipment(order_number: str) -> ShipmentInfo:
     shipment = fulfilment.create_shipment(order_number)
@@ -84,6 +94,12 @@ def refund_payment(order_number: str) -> str:
     return refund.gateway_reference if refund else ""
 
 
+@order_step(describe=lambda ref: f"reference={ref or 'none'}")
+def void_payment(order_number: str) -> str:
+    void = billing.void_payment(order_number)
+    return void.gateway_reference if void else ""
+
+
 @order_step(describe=lambda n: f"released={n}")
 def release_inventory(order_number: str) -> int:
     return fulfilment.release_inventory(order_number)
@@ -118,7 +134,9 @@ ALL_ACTIVITIES = [
     validate_order,
     reserve_inventory,
     charge_payment,
+    authorize_payment,
     create_shipment,
+    capture_payment,
     send_confirmation_email,
     apply_carrier_event,
     record_delivery_overdue,
@@ -126,6 +144,7 @@ ALL_ACTIVITIES = [
     send_delivery_email,
     complete_order,
     refund_payment,
+    void_payment,
     release_inventory,
     mark_order_failed,
     mark_order_cancelled,

@@ -1,8 +1,11 @@
-"""The order's money: charge its total once, refund it as a compensation.
+"""The order's money: authorize its total, capture it when the parcel ships, void the
+authorization as a compensation (or, for orders from before authorizing first: charge at once
+and refund as a compensation).
 
 Provider calls happen outside any transaction (a slow provider holds no locks); the result is
-recorded afterwards under the order's lock. Idempotency keys are derived from the order
-(``order-<number>-charge``, ``order-<number>-refund``), so a retried call is the first one.
+recorded afterwards in its own transaction, before any status move that could fail. Idempotency
+keys are derived from the order (``order-<number>-authorize``, ``-capture``, ``-void``,
+``-charge``, ``-refund``), so a retried call is the first one.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from django.db import transaction
 
 from orders import events
 from orders.models import Order, OrderEvent, Payment
-from orders.payments import PaymentDeclined, get_gateway
+from orders.payments import PaymentDeclined, PaymentError, get_gateway
 from orders.services.fulfilment import advance, ensure_open, get_order
 from orders.status import FINAL, OrderStatus
 from shop.locks import locked_order
@@ -25,6 +28,125 @@ def charge_key(order: Order) -> str:
 
 def refund_key(order: Order) -> str:
     return f"order-{order.number}-refund"
+
+
+def payment_key(order: Order, action: str) -> str:
+    """``order-<number>-<action>``: authorize, capture, void."""
+    return f"order-{order.number}-{action}"
+
+
+def _succeeded(order: Order, kind: str) -> Payment | None:
+    return Payment.objects.filter(order=order, kind=kind, status=Payment.Status.SUCCEEDED).first()
+
+
+def _record_payment(order: Order, kind: str, key: str, gateway: str, reference: str) -> Payment:
+    """The provider accepted: record it (once) in its own transaction."""
+    with transaction.atomic():
+        payment, _ = Payment.objects.get_or_create(
+            order=order,
+            kind=kind,
+            defaults=_payment_fields(order, key, gateway, reference, Payment.Status.SUCCEEDED),
+        )
+    return payment
+
+
+def authorize_payment(number: str) -> Payment:
+    """Hold the order's total on the card once (key ``order-<number>-authorize``) and move to
+    authorized. Raises ``PaymentDeclined`` (business) or ``TransientPaymentError`` (retry)."""
+    order = get_order(number)
+    existing = Payment.objects.filter(order=order, kind=Payment.Kind.AUTHORIZATION).first()
+    if existing is not None and existing.status == Payment.Status.FAILED:
+        raise PaymentDeclined(_decline_message(existing.failure_code), code=existing.failure_code)
+    if existing is None:
+        ensure_open(order)
+        gateway = get_gateway()
+        key = payment_key(order, "authorize")
+        try:  # outside any transaction: a slow provider holds no locks
+            result = gateway.authorize(order.payment_token, order.total, order.currency, key)
+        except PaymentDeclined as exc:
+            with transaction.atomic():
+                _, created = Payment.objects.get_or_create(
+                    order=order,
+                    kind=Payment.Kind.AUTHORIZATION,
+                    defaults=_payment_fields(
+                        order, key, gateway.name, "", Payment.Status.FAILED, exc.code
+                    ),
+                )
+                if created:
+                    events.record(
+                        order,
+                        OrderEvent.Kind.PAYMENT_FAILED,
+                        _decline_message(exc.code),
+                        data={"code": exc.code},
+                    )
+            raise PaymentDeclined(_decline_message(exc.code), code=exc.code) from exc
+        existing = _record_payment(
+            order, Payment.Kind.AUTHORIZATION, key, gateway.name, result.reference
+        )
+    with locked_order(number) as order:
+        if order.status not in FINAL:
+            advance(
+                order,
+                S.AUTHORIZED,
+                OrderEvent.Kind.PAYMENT_AUTHORIZED,
+                f"Authorized {existing.amount} {existing.currency}.",
+                data={"reference": existing.gateway_reference},
+            )
+    return existing
+
+
+def capture_payment(number: str) -> Payment:
+    """Take the authorized total once (key ``order-<number>-capture``), when the parcel ships.
+    Raises ``PaymentError`` (nothing to capture) or ``TransientPaymentError`` (retry)."""
+    order = get_order(number)
+    existing = _succeeded(order, Payment.Kind.CAPTURE)
+    if existing is not None:
+        return existing
+    authorization = _succeeded(order, Payment.Kind.AUTHORIZATION)
+    if authorization is None:
+        raise PaymentError(f"Order {number} has no authorization to capture.", code="no_auth")
+    gateway = get_gateway()
+    key = payment_key(order, "capture")
+    result = gateway.capture(
+        authorization.gateway_reference, authorization.amount, authorization.currency, key
+    )
+    capture = _record_payment(order, Payment.Kind.CAPTURE, key, gateway.name, result.reference)
+    with locked_order(number) as order:
+        if not OrderEvent.objects.filter(
+            order=order, kind=OrderEvent.Kind.PAYMENT_CAPTURED
+        ).exists():
+            events.record(
+                order,
+                OrderEvent.Kind.PAYMENT_CAPTURED,
+                f"Captured {capture.amount} {capture.currency}.",
+                data={"reference": capture.gateway_reference},
+            )
+    return capture
+
+
+def void_payment(number: str) -> Payment | None:
+    """Compensation: release the authorization if there is one and it was not captured (key
+    ``order-<number>-void``). Returns the void, or None when nothing was authorized."""
+    order = get_order(number)
+    authorization = _succeeded(order, Payment.Kind.AUTHORIZATION)
+    if authorization is None:
+        return None
+    existing = _succeeded(order, Payment.Kind.VOID)
+    if existing is not None:
+        return existing
+    gateway = get_gateway()
+    key = payment_key(order, "void")
+    result = gateway.void(authorization.gateway_reference, key)
+    void = _record_payment(order, Payment.Kind.VOID, key, gateway.name, result.reference)
+    with locked_order(number) as order:
+        if not OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.PAYMENT_VOIDED).exists():
+            events.record(
+                order,
+                OrderEvent.Kind.PAYMENT_VOIDED,
+                "Payment authorization released: nothing was charged.",
+                data={"reference": void.gateway_reference},
+            )
+    return void
 
 
 def charge_payment(number: str) -> Payment:

@@ -25,7 +25,9 @@ def send_email(number: str, kind: str) -> bool:
         extra["refund_pending"] = (
             not extra["refunded"]
             and Payment.objects.filter(
-                order=order, kind=Payment.Kind.CHARGE, status=Payment.Status.SUCCEEDED
+                order=order,
+                kind__in=(Payment.Kind.CHARGE, Payment.Kind.CAPTURE),
+                status=Payment.Status.SUCCEEDED,
             ).exists()
         )
     return notifications.send_order_email(order, kind, extra)
