@@ -30,15 +30,23 @@ from orders.payments import CardInvalid, get_gateway
 from orders.serializers import (
     CancelResultSerializer,
     CancelSerializer,
+    CheckoutResultSerializer,
     CheckoutSerializer,
     OrderDetailSerializer,
     OrderListSerializer,
+    PaymentOutcomeSerializer,
+    PayResultSerializer,
+    PaySerializer,
 )
 from orders.services.checkout import CheckoutError, place_order, scoped_checkout_token
+from orders.services.paying import pay_again, pay_at_checkout
 from orders.services.tracking import TEMPORAL_DOWN_MESSAGE, cancel_order
+from orders.status import OrderStatus
 from shop.api_errors import ApiError, error_responses
 from shop.api_policies import ScopedRateThrottle
+from workflows.client import PaymentRefused, TemporalUnavailable, WorkflowNotFound
 
+NOT_WAITING = "This order is not waiting for a payment."
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 # CheckoutError codes that are the client's bad input (400); the rest are refusals (409).
@@ -72,7 +80,11 @@ class CheckoutView(APIView):
         description=(
             "Turns the caller's cart into an order. The `Idempotency-Key` header is required: "
             "repeating a request with the same key returns the order placed the first time "
-            "(200 instead of 201) and never places a second one. Card errors are 400 with "
+            "(200 instead of 201) and never places a second one. The answer waits (a few "
+            "seconds at most) for the card: `payment.status` is `authorized`, `declined` (the "
+            "order waits: pay again with `POST /api/orders/{number}/pay/`), `failed`, or "
+            "`pending` when the order system did not answer in time (the order is kept and "
+            "processed; follow it with `GET /api/orders/{number}/`). Card errors are 400 with "
             "`invalid_number`, `invalid_expiry`, `expired_card` or `invalid_cvc`; an empty cart "
             "or sold-out lines are 409 (`empty_cart`, `insufficient_stock`)."
         ),
@@ -89,9 +101,9 @@ class CheckoutView(APIView):
         ],
         request=CheckoutSerializer,
         responses={
-            201: OpenApiResponse(OrderDetailSerializer, description="Order placed."),
+            201: OpenApiResponse(CheckoutResultSerializer, description="Order placed."),
             200: OpenApiResponse(
-                OrderDetailSerializer, description="Already placed with this key."
+                CheckoutResultSerializer, description="Already placed with this key."
             ),
             **error_responses(400, 409, 429),
         },
@@ -122,6 +134,7 @@ class CheckoutView(APIView):
                 card=token,
                 checkout_token=checkout_token_for(request, key),
                 user=user,
+                start_workflow=False,
             )
         except CardInvalid as exc:
             raise ApiError(400, exc.code, exc.message) from exc
@@ -132,9 +145,12 @@ class CheckoutView(APIView):
         order = result.order
         if user is None:
             selectors.remember_order(request.session, order.number)
+        outcome = pay_at_checkout(order)
         order = selectors.order_detail(Order.objects.filter(pk=order.pk), payments=False).get()
+        body = detail_data(request, order, with_progress=False)
+        body["payment"] = PaymentOutcomeSerializer(outcome).data
         return Response(
-            detail_data(request, order, with_progress=False),
+            body,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
             headers={"Location": reverse("api-order-detail", kwargs={"number": order.number})},
         )
@@ -200,6 +216,43 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             {
                 "cancelled": True,
                 "detail": outcome.message,
+                "order": detail_data(request, order, with_progress=False),
+            }
+        )
+
+    @extend_schema(
+        summary="Pay again after a declined card",
+        description="Only while the order's status is `awaiting_payment`; otherwise 409 "
+        "`payment_refused`. Waits (a few seconds at most) for the new card's answer: "
+        "`payment.status` is `authorized`, `declined` (try yet another card), `failed` or "
+        "`pending`. Card errors are 400 as at checkout; order system unreachable is 503.",
+        parameters=[_NUMBER],
+        request=PaySerializer,
+        responses={200: PayResultSerializer, **error_responses(400, 404, 409, 503)},
+    )
+    @action(detail=True, methods=["post"], url_path="pay")
+    def pay(self, request: Request, number: str) -> Response:
+        data = PaySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = self.get_object()
+        if order.status != OrderStatus.AWAITING_PAYMENT:
+            raise ApiError(409, "payment_refused", NOT_WAITING)
+        card = data.validated_data["card"]
+        try:
+            token = get_gateway().tokenize(
+                card["number"], card["exp_month"], card["exp_year"], card["cvc"]
+            )
+            outcome = pay_again(order, token)
+        except CardInvalid as exc:
+            raise ApiError(400, exc.code, exc.message) from exc
+        except PaymentRefused as exc:
+            raise ApiError(409, "payment_refused", NOT_WAITING) from exc
+        except (TemporalUnavailable, WorkflowNotFound) as exc:
+            raise ApiError(503, "temporarily_unavailable", TEMPORAL_DOWN_MESSAGE) from exc
+        order = selectors.order_detail(Order.objects.filter(pk=order.pk), payments=False).get()
+        return Response(
+            {
+                "payment": PaymentOutcomeSerializer(outcome).data,
                 "order": detail_data(request, order, with_progress=False),
             }
         )

@@ -1,4 +1,5 @@
-"""The checkout form: contact, shipping address (new or saved), shipping method, card.
+"""The checkout form (contact, shipping address new or saved, shipping method, card) and the
+card form of an order's pay page.
 
 The card details are turned into a gateway token in ``clean()``; only ``self.card`` (token,
 brand, last four digits) leaves this form. Card inputs never echo their value back.
@@ -49,7 +50,67 @@ def shipping_choices() -> list[tuple[str, str]]:
     ]
 
 
-class CheckoutForm(forms.Form):
+class CardForm(forms.Form):
+    """A card: its details become a gateway token in ``clean()`` (``self.card``: token, brand,
+    last four digits). Used at checkout and on an order's pay page."""
+
+    card_number = forms.CharField(
+        label="Card number",
+        max_length=30,
+        widget=SensitiveInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    expiry = forms.CharField(
+        label="Expiry (MM/YY)",
+        max_length=7,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/YY", "size": 7}),
+    )
+    cvc = forms.CharField(
+        label="Security code (CVC)",
+        max_length=4,
+        widget=SensitiveInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "size": 4}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.card: CardToken | None = None
+
+    def clean_expiry(self) -> tuple[int, int]:
+        match = _EXPIRY_RE.match(self.cleaned_data["expiry"])
+        if not match:
+            raise forms.ValidationError("Enter the expiry as MM/YY.")
+        month, year = int(match.group(1)), int(match.group(2))
+        if year < 100:
+            year += 2000
+        if not 1 <= month <= 12:
+            raise forms.ValidationError("The expiry month must be between 1 and 12.")
+        return month, year
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not any(name in self.errors for name in ("card_number", "expiry", "cvc")):
+            self._tokenize(cleaned)
+        return cleaned
+
+    def _tokenize(self, cleaned: dict[str, Any]) -> None:
+        month, year = cleaned["expiry"]
+        try:
+            self.card = get_gateway().tokenize(cleaned["card_number"], month, year, cleaned["cvc"])
+        except CardInvalid as exc:
+            self.add_error(_CARD_ERROR_FIELD.get(exc.code, "card_number"), exc.message)
+
+
+class CheckoutForm(CardForm):
+    # The page's order (the card last); unlisted hidden fields follow.
+    field_order = [
+        "email",
+        "saved_address",
+        *ADDRESS_FIELDS,
+        "shipping_method",
+        "card_number",
+        "expiry",
+        "cvc",
+    ]
+
     email = forms.EmailField(
         label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
@@ -108,28 +169,12 @@ class CheckoutForm(forms.Form):
         widget=forms.RadioSelect,
         initial="standard",
     )
-    card_number = forms.CharField(
-        label="Card number",
-        max_length=30,
-        widget=SensitiveInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
-    )
-    expiry = forms.CharField(
-        label="Expiry (MM/YY)",
-        max_length=7,
-        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/YY", "size": 7}),
-    )
-    cvc = forms.CharField(
-        label="Security code (CVC)",
-        max_length=4,
-        widget=SensitiveInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "size": 4}),
-    )
     checkout_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     # The version of the cart the review showed (see ``CartSummary.version``).
     cart_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.card: CardToken | None = None
         self.shipping_address: dict[str, str] = {}
         if user is not None and user.is_authenticated:
             self.fields["saved_address"].queryset = Address.objects.filter(user=user)
@@ -152,22 +197,9 @@ class CheckoutForm(forms.Form):
             raise forms.ValidationError("Enter a two-letter country code, e.g. DE.")
         return country
 
-    def clean_expiry(self) -> tuple[int, int]:
-        match = _EXPIRY_RE.match(self.cleaned_data["expiry"])
-        if not match:
-            raise forms.ValidationError("Enter the expiry as MM/YY.")
-        month, year = int(match.group(1)), int(match.group(2))
-        if year < 100:
-            year += 2000
-        if not 1 <= month <= 12:
-            raise forms.ValidationError("The expiry month must be between 1 and 12.")
-        return month, year
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         self._clean_address(cleaned)
-        if not any(name in self.errors for name in ("card_number", "expiry", "cvc")):
-            self._tokenize(cleaned)
         return cleaned
 
     def _clean_address(self, cleaned: dict[str, Any]) -> None:
@@ -179,10 +211,3 @@ class CheckoutForm(forms.Form):
             if not cleaned.get(name) and name not in self.errors:
                 self.add_error(name, "This field is required.")
         self.shipping_address = {name: cleaned.get(name, "") for name in ADDRESS_FIELDS}
-
-    def _tokenize(self, cleaned: dict[str, Any]) -> None:
-        month, year = cleaned["expiry"]
-        try:
-            self.card = get_gateway().tokenize(cleaned["card_number"], month, year, cleaned["cvc"])
-        except CardInvalid as exc:
-            self.add_error(_CARD_ERROR_FIELD.get(exc.code, "card_number"), exc.message)

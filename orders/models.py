@@ -201,10 +201,18 @@ class Reservation(models.Model):
         return f"{self.quantity} x product {self.product_id} ({self.state})"
 
 
+def decline_message(code: str) -> str:
+    """A declined card's reason in the shopper's words."""
+    if code == "insufficient_funds":
+        return "The payment failed: the card has insufficient funds."
+    return "The payment was declined by the card issuer."
+
+
 class Payment(models.Model):
     """A call to the payment provider as the shop sees it: an authorization, its capture or
-    void, a refund (or, for orders from before authorizing first, a charge). One of each kind per
-    order at most."""
+    void, a refund (or, for orders from before authorizing first, a charge). Each provider call
+    has its own idempotency key; an order may have several declined authorizations (the shopper
+    paid again) but at most one successful payment of each kind other than refunds."""
 
     class Kind(models.TextChoices):
         CHARGE = "charge", "Charge"
@@ -233,11 +241,19 @@ class Payment(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "kind"], name="payment_unique_order_kind"),
+            models.UniqueConstraint(
+                fields=["order", "kind"],
+                condition=models.Q(status="succeeded") & ~models.Q(kind="refund"),
+                name="payment_one_succeeded_per_kind",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def failure_message(self) -> str:
+        return decline_message(self.failure_code) if self.status == self.Status.FAILED else ""
 
 
 class Shipment(models.Model):

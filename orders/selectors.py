@@ -169,3 +169,9 @@ def live_progress(order: Order) -> Progress | None:
     except Exception as exc:  # unreachable, not found, no worker: the page still works
         logger.info("No live progress for order %s: %s", order.number, exc)
         return None
+
+
+def latest_decline(order: Order) -> Payment | None:
+    """The order's last card attempt if it was declined (the pay page says why)."""
+    last = order.payments.filter(kind=Payment.Kind.AUTHORIZATION).order_by("-pk").first()
+    return last if last is not None and last.status == Payment.Status.FAILED else None

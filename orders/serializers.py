@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from orders.models import Order, OrderEvent, OrderLine
 from orders.status import OrderStatus
+from workflows.client import PAYMENT_OUTCOMES
 
 # --- Checkout input --------------------------------------------------------------------------
 
@@ -49,6 +50,10 @@ class CheckoutSerializer(serializers.Serializer):
                 raise serializers.ValidationError({"email": ["Please enter your email address."]})
             attrs["email"] = user.email
         return attrs
+
+
+class PaySerializer(serializers.Serializer):
+    card = CardSerializer()
 
 
 class CancelSerializer(serializers.Serializer):
@@ -183,4 +188,28 @@ class OrderDetailSerializer(serializers.ModelSerializer):
 class CancelResultSerializer(serializers.Serializer):
     cancelled = serializers.BooleanField()
     detail = serializers.CharField()
+    order = OrderDetailSerializer()
+
+
+class PaymentOutcomeSerializer(serializers.Serializer):
+    """How the card fared: ``authorized``; ``declined`` (pay again with
+    ``POST /api/orders/<number>/pay/``); ``failed`` (the order failed or was cancelled first);
+    ``pending`` (no answer within the wait: the order page and an email tell the outcome)."""
+
+    status = serializers.ChoiceField(choices=[(s, s) for s in PAYMENT_OUTCOMES])
+    code = serializers.CharField(
+        allow_blank=True, help_text="The decline's code (card_declined, insufficient_funds)."
+    )
+    detail = serializers.CharField(source="message", allow_blank=True)
+
+
+class CheckoutResultSerializer(OrderDetailSerializer):
+    payment = PaymentOutcomeSerializer(read_only=True)
+
+    class Meta(OrderDetailSerializer.Meta):
+        fields = [*OrderDetailSerializer.Meta.fields, "payment"]
+
+
+class PayResultSerializer(serializers.Serializer):
+    payment = PaymentOutcomeSerializer()
     order = OrderDetailSerializer()

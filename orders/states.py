@@ -8,6 +8,7 @@ transitions from these values.
 RECEIVED = "received"  # saved; the workflow may not be started yet
 VALIDATED = "validated"
 RESERVED = "reserved"
+AWAITING_PAYMENT = "awaiting_payment"  # the card was declined; the shopper may pay again
 AUTHORIZED = "authorized"  # the card holds the total; captured once the parcel ships
 PAID = "paid"  # charged at once: orders started before the shop authorized first
 SHIPPED = "shipped"

@@ -13,6 +13,7 @@ class OrderStatus(models.TextChoices):
     RECEIVED = states.RECEIVED, "Received"
     VALIDATED = states.VALIDATED, "Validated"
     RESERVED = states.RESERVED, "Stock reserved"
+    AWAITING_PAYMENT = states.AWAITING_PAYMENT, "Awaiting payment"
     AUTHORIZED = states.AUTHORIZED, "Payment authorized"
     PAID = states.PAID, "Paid"
     SHIPPED = states.SHIPPED, "Shipped"
@@ -28,7 +29,8 @@ S = OrderStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECEIVED: frozenset({S.VALIDATED, S.FAILED, S.CANCELLED}),
     S.VALIDATED: frozenset({S.RESERVED, S.FAILED, S.CANCELLED}),
-    S.RESERVED: frozenset({S.AUTHORIZED, S.PAID, S.FAILED, S.CANCELLED}),
+    S.RESERVED: frozenset({S.AWAITING_PAYMENT, S.AUTHORIZED, S.PAID, S.FAILED, S.CANCELLED}),
+    S.AWAITING_PAYMENT: frozenset({S.AUTHORIZED, S.FAILED, S.CANCELLED}),
     S.AUTHORIZED: frozenset({S.SHIPPED, S.FAILED, S.CANCELLED}),
     S.PAID: frozenset({S.SHIPPED, S.FAILED, S.CANCELLED}),
     S.SHIPPED: frozenset({S.IN_TRANSIT, S.DELIVERED}),
@@ -40,13 +42,16 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # A shopper or staff member may cancel while nothing has left the warehouse.
-CANCELLABLE = frozenset({S.RECEIVED, S.VALIDATED, S.RESERVED, S.AUTHORIZED, S.PAID})
+CANCELLABLE = frozenset(
+    {S.RECEIVED, S.VALIDATED, S.RESERVED, S.AWAITING_PAYMENT, S.AUTHORIZED, S.PAID}
+)
 # The workflow is still doing something (pages refresh themselves while in one of these).
 IN_PROGRESS = frozenset(
     {
         S.RECEIVED,
         S.VALIDATED,
         S.RESERVED,
+        S.AWAITING_PAYMENT,
         S.AUTHORIZED,
         S.PAID,
         S.SHIPPED,

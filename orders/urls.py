@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.views import checkout, tracking, webhook
+from orders.views import checkout, payment, tracking, webhook
 
 app_name = "orders"
 urlpatterns = [
@@ -10,5 +10,6 @@ urlpatterns = [
     path("orders/<str:number>/", tracking.order_detail, name="detail"),
     path("orders/<str:number>/status/", tracking.order_status_fragment, name="status_fragment"),
     path("orders/<str:number>/cancel/", tracking.order_cancel, name="cancel"),
+    path("orders/<str:number>/pay/", payment.order_pay, name="pay"),
     path("webhooks/carrier/", webhook.carrier_webhook, name="carrier_webhook"),
 ]

@@ -170,6 +170,16 @@ ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = env.float(
 
 # --- Payments and carrier -----------------------------------------------------------------
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="orders.payments.fake.FakeGateway")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+# How long the checkout page waits for the card's answer before saying "received, we'll email
+# you" (the workflow goes on either way).
+CHECKOUT_PAYMENT_WAIT_SECONDS = env.float("CHECKOUT_PAYMENT_WAIT_SECONDS", default=10.0)
+# After a decline the order keeps its stock this long for the shopper to pay again.
+PAYMENT_RETRY_MINUTES = env.float("PAYMENT_RETRY_MINUTES", default=30.0)
+# An authorization not captured within this many days is voided and the order failed.
+PAYMENT_AUTHORIZATION_DAYS = env.float("PAYMENT_AUTHORIZATION_DAYS", default=7.0)
 # Share of calls the FlakyFakeGateway fails transiently (reliability tests).
 FAKE_GATEWAY_FAILURE_RATE = env.float("FAKE_GATEWAY_FAILURE_RATE", default=0.5)
 CARRIER_WEBHOOK_SECRET = env.str(

@@ -9,10 +9,11 @@ one.
 from __future__ import annotations
 
 from orders.models import EmailNotification
+from orders.payments import CardToken
 from orders.services import alerts, billing, emails, fulfilment
 from workflows.config import workflow_config
 from workflows.steps import order_step
-from workflows.types import CarrierEvent, ShipmentInfo, ValidationResult
+from workflows.types import CarrierEvent, PaymentAttempt, ShipmentInfo, ValidationResult
 
 # --- forward steps ---------------------------------------------------------------------------
 
@@ -43,8 +44,10 @@ def charge_payment(order_number: str) -> str:
 
 
 @order_step(describe=lambda ref: f"reference={ref}", crash_point="after_authorize")
-def authorize_payment(order_number: str) -> str:
-    return billing.authorize_payment(order_number).gateway_reference
+def authorize_payment(order_number: str, attempt: PaymentAttempt) -> str:
+    method = attempt.method
+    card = CardToken(method.token, method.brand, method.last4) if method else None
+    return billing.authorize_payment(order_number, attempt.attempt, card).gateway_reference
 
 
 @order_step(describe=lambda ref: f"reference={ref}", crash_point="after_capture")

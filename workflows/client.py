@@ -8,6 +8,7 @@ Every failure to reach Temporal surfaces as ``TemporalUnavailable`` so callers c
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,10 +21,11 @@ from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
+    WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
@@ -33,10 +35,17 @@ from workflows.types import (
     CARRIER_DELIVERED,
     CARRIER_IN_TRANSIT,
     CARRIER_STATUSES,
+    PAYMENT_AUTHORIZED,
+    PAYMENT_DECLINED,
+    PAYMENT_FAILED,
+    PAYMENT_OUTCOMES,
+    PAYMENT_PENDING,
     CancelRequest,
     CancelResult,
     CarrierEvent,
     OrderInput,
+    PaymentMethod,
+    PaymentOutcome,
     Progress,
     workflow_id_for,
 )
@@ -50,7 +59,16 @@ __all__ = [
     "CARRIER_STATUSES",
     "CancelResult",
     "CarrierEvent",
+    "PAYMENT_AUTHORIZED",
+    "PAYMENT_DECLINED",
+    "PAYMENT_FAILED",
+    "PAYMENT_OUTCOMES",
+    "PAYMENT_PENDING",
+    "PaymentMethod",
+    "PaymentOutcome",
+    "PaymentRefused",
     "Progress",
+    "StartedWithOutcome",
     "TemporalUnavailable",
     "WorkflowNotFound",
     "cancel_order",
@@ -59,8 +77,10 @@ __all__ = [
     "describe_order_workflow",
     "query_progress",
     "reset_client",
+    "retry_payment",
     "signal_carrier_event",
     "start_order_workflow",
+    "start_order_with_payment_outcome",
     "temporal_reachable",
     "workflow_ui_url",
 ]
@@ -72,6 +92,10 @@ class TemporalUnavailable(Exception):
 
 class WorkflowNotFound(Exception):
     """No workflow exists for that order (never started, or retention passed)."""
+
+
+class PaymentRefused(Exception):
+    """The workflow refused ``retry_payment`` (not waiting for a payment); ``str()`` says why."""
 
 
 _loop = BackgroundLoop("temporal-client")
@@ -166,6 +190,8 @@ def order_input(order_number: str) -> OrderInput:
         activity_timeout_seconds=config.activity_timeout_seconds,
         retry_initial_interval_seconds=config.retry_initial_interval_seconds,
         retry_maximum_interval_seconds=config.retry_maximum_interval_seconds,
+        payment_retry_seconds=config.payment_retry_seconds,
+        authorization_seconds=config.authorization_seconds,
     )
 
 
@@ -204,6 +230,86 @@ def start_order_workflow(order_number: str, *, fail_fast: bool = False) -> bool:
         raise
     _starts_paused_until.pop(key, None)
     return started
+
+
+@dataclass
+class StartedWithOutcome:
+    started: bool  # the workflow runs (started now or before); False: unknown, sweeper's turn
+    outcome: PaymentOutcome  # PAYMENT_PENDING when Temporal did not answer within the wait
+
+
+def start_order_with_payment_outcome(order_number: str, wait: float) -> StartedWithOutcome:
+    """Start the order's workflow with Update-with-Start of ``payment_outcome`` and wait, at
+    most ``wait`` seconds, for the card's answer (Temporal's "early return"). A running
+    workflow (a double submit) is reused. Never raises for Temporal's sake: no answer in time,
+    or no Temporal, gives a pending outcome (the sweeper starts what did not start)."""
+    key = (settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
+    pending = StartedWithOutcome(False, PaymentOutcome(PAYMENT_PENDING))
+    if time.monotonic() < _starts_paused_until.get(key, 0.0):
+        return pending
+
+    async def _start() -> StartedWithOutcome:
+        client = await _get_client()
+        operation = WithStartWorkflowOperation(
+            OrderWorkflow.run,
+            order_input(order_number),
+            id=workflow_id_for(order_number),
+            task_queue=settings.TEMPORAL_TASK_QUEUE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        try:
+            outcome = await asyncio.wait_for(
+                client.execute_update_with_start_workflow(
+                    OrderWorkflow.payment_outcome,
+                    start_workflow_operation=operation,
+                    rpc_timeout=timedelta(seconds=wait),
+                ),
+                wait,
+            )
+        except WorkflowAlreadyStartedError:  # finished before (REJECT_DUPLICATE): it exists
+            return StartedWithOutcome(True, PaymentOutcome(PAYMENT_PENDING))
+        except (TimeoutError, RPCTimeoutOrCancelledError, RPCError):
+            outcome = PaymentOutcome(PAYMENT_PENDING)
+        try:  # did the start itself go through? (the update may just be slow: no worker)
+            await asyncio.wait_for(operation.workflow_handle(), 0.2)
+        except Exception:
+            return StartedWithOutcome(False, outcome)
+        return StartedWithOutcome(True, outcome)
+
+    try:
+        result = _run(_start(), timeout=wait + _timeout())
+    except TemporalUnavailable:
+        result = pending
+    if not result.started:
+        pause = float(getattr(settings, "TEMPORAL_START_PAUSE_SECONDS", 15.0))
+        _starts_paused_until[key] = time.monotonic() + pause
+    else:
+        _starts_paused_until.pop(key, None)
+    return result
+
+
+def retry_payment(order_number: str, method: PaymentMethod, wait: float) -> PaymentOutcome:
+    """Pay again through the ``retry_payment`` update and wait, at most ``wait`` seconds, for
+    the new card's answer (pending after that). Raises ``PaymentRefused`` when the order is
+    not waiting for a payment, ``TemporalUnavailable``, ``WorkflowNotFound``."""
+
+    async def _retry() -> PaymentOutcome:
+        client = await _get_client()
+        handle = client.get_workflow_handle(workflow_id_for(order_number))
+        try:
+            return await asyncio.wait_for(
+                handle.execute_update(
+                    OrderWorkflow.retry_payment, method, rpc_timeout=timedelta(seconds=wait)
+                ),
+                wait,
+            )
+        except WorkflowUpdateFailedError as exc:
+            raise PaymentRefused(getattr(exc.cause, "message", None) or str(exc)) from exc
+        except (TimeoutError, RPCTimeoutOrCancelledError):
+            return PaymentOutcome(PAYMENT_PENDING)
+
+    return _run(_retry(), timeout=wait + _timeout())
 
 
 def query_progress(order_number: str) -> Progress:

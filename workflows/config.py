@@ -18,4 +18,6 @@ def workflow_config() -> WorkflowConfig:
         activity_timeout_seconds=float(settings.ORDER_ACTIVITY_TIMEOUT_SECONDS),
         retry_initial_interval_seconds=float(settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS),
         retry_maximum_interval_seconds=float(settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS),
+        payment_retry_seconds=float(settings.PAYMENT_RETRY_MINUTES) * 60.0,
+        authorization_seconds=float(settings.PAYMENT_AUTHORIZATION_DAYS) * 86400.0,
     )

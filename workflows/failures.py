@@ -30,3 +30,11 @@ def failure_type(err: FailureError) -> str:
     if isinstance(cause, ApplicationError) and cause.type:
         return cause.type
     return type(cause).__name__
+
+
+def failure_code(err: FailureError) -> str:
+    """The provider's code a payment failure carries (``card_declined``, ...), or ''."""
+    cause = failure_cause(err)
+    if isinstance(cause, ApplicationError) and cause.details:
+        return str(cause.details[0])
+    return ""

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from django.db import close_old_connections, connections
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from orders.errors import InvalidOrder, OrderClosed
 from orders.events import IllegalTransition
@@ -41,6 +41,7 @@ from workflows.types import (
 logger = logging.getLogger("workflows.activities")
 
 F = TypeVar("F", bound=Callable[..., Any])
+BENIGN = ApplicationErrorCategory.BENIGN
 
 
 def business_error(exc: Exception) -> ApplicationError | None:
@@ -54,13 +55,19 @@ def business_error(exc: Exception) -> ApplicationError | None:
         return ApplicationError(
             str(exc), exc.product_names, type=ERROR_OUT_OF_STOCK, non_retryable=True
         )
+    # A decline or a provider's hiccup is an ordinary day for a shop: our own WARNING line says
+    # it, and BENIGN keeps the SDK from logging a traceback for it.
     if isinstance(exc, PaymentDeclined):
         kind = (
             ERROR_INSUFFICIENT_FUNDS if exc.code == "insufficient_funds" else ERROR_PAYMENT_DECLINED
         )
-        return ApplicationError(exc.message, exc.code, type=kind, non_retryable=True)
+        return ApplicationError(
+            exc.message, exc.code, type=kind, non_retryable=True, category=BENIGN
+        )
     if isinstance(exc, TransientPaymentError):
-        return ApplicationError(exc.message, exc.code, type="TransientPaymentError")
+        return ApplicationError(
+            exc.message, exc.code, type="TransientPaymentError", category=BENIGN
+        )
     if isinstance(exc, PaymentError):
         return ApplicationError(exc.message, exc.code, type=ERROR_PAYMENT, non_retryable=True)
     if isinstance(exc, IllegalTransition):
@@ -100,11 +107,12 @@ def order_step(
                     faults.maybe_crash(crash_point)
             except Exception as exc:
                 logger.warning(
-                    "activity %s order=%s attempt=%s: %s %s (%.3fs)",
+                    "activity %s order=%s attempt=%s: %s%s %s (%.3fs)",
                     step,
                     order_number,
                     attempt,
                     type(exc).__name__,
+                    f" code={exc.code}" if isinstance(exc, PaymentError) else "",
                     exc,
                     time.monotonic() - started,
                 )

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 WORKFLOW_NAME = "OrderWorkflow"
 QUERY_PROGRESS = "progress"
 UPDATE_CANCEL = "cancel"
+UPDATE_PAYMENT_OUTCOME = "payment_outcome"
+UPDATE_RETRY_PAYMENT = "retry_payment"
 SIGNAL_CARRIER_EVENT = "carrier_event"
 
 # Carrier event statuses accepted by the signal and the webhook.
@@ -35,6 +37,8 @@ class OrderInput:
     activity_timeout_seconds: float | None = None
     retry_initial_interval_seconds: float | None = None
     retry_maximum_interval_seconds: float | None = None
+    payment_retry_seconds: float | None = None
+    authorization_seconds: float | None = None
 
     def config(self) -> WorkflowConfig | None:
         """The settings this input carries, or None for an input that carries none."""
@@ -52,6 +56,8 @@ class OrderInput:
             retry_maximum_interval_seconds=_or(
                 self.retry_maximum_interval_seconds, defaults.retry_maximum_interval_seconds
             ),
+            payment_retry_seconds=_or(self.payment_retry_seconds, defaults.payment_retry_seconds),
+            authorization_seconds=_or(self.authorization_seconds, defaults.authorization_seconds),
         )
 
 
@@ -63,6 +69,10 @@ class WorkflowConfig:
     activity_timeout_seconds: float = 30.0
     retry_initial_interval_seconds: float = 1.0
     retry_maximum_interval_seconds: float = 60.0
+    # How long a declined order waits for the shopper to pay again, and how long an
+    # authorization may stay uncaptured (providers let holds lapse after about a week).
+    payment_retry_seconds: float = 30 * 60.0
+    authorization_seconds: float = 7 * 86400.0
 
 
 def _or(value: float | None, default: float) -> float:
@@ -104,6 +114,40 @@ class CancelRequest:
 class CancelResult:
     cancelled: bool
     message: str
+
+
+# What the shopper learns of a payment attempt (``payment_outcome`` / ``retry_payment`` updates).
+PAYMENT_AUTHORIZED = "authorized"
+PAYMENT_DECLINED = "declined"  # the order waits for another card
+PAYMENT_FAILED = "failed"  # the order failed or was cancelled before or instead of paying
+PAYMENT_PENDING = "pending"  # Temporal did not answer in time (set by the client, not here)
+PAYMENT_OUTCOMES = (PAYMENT_AUTHORIZED, PAYMENT_DECLINED, PAYMENT_FAILED, PAYMENT_PENDING)
+
+
+@dataclass
+class PaymentOutcome:
+    status: str  # one of PAYMENT_OUTCOMES
+    code: str = ""  # card_declined, insufficient_funds, ... when declined
+    message: str = ""
+    attempt: int = 0
+
+
+@dataclass
+class PaymentMethod:
+    """A new card for ``retry_payment``: the provider's token and display data only."""
+
+    token: str
+    brand: str = ""
+    last4: str = ""
+
+
+@dataclass
+class PaymentAttempt:
+    """``authorize_payment``'s argument: attempt 1 uses the card given at checkout; later
+    attempts carry the card the shopper gave on the pay page."""
+
+    attempt: int = 1
+    method: PaymentMethod | None = None
 
 
 @dataclass
@@ -154,6 +198,7 @@ ERROR_PAYMENT_DECLINED = "PaymentDeclined"
 ERROR_INSUFFICIENT_FUNDS = "InsufficientFunds"
 ERROR_PAYMENT = "PaymentError"
 ERROR_ILLEGAL_TRANSITION = "IllegalTransition"
+ERROR_AUTHORIZATION_EXPIRED = "AuthorizationExpired"
 BUSINESS_ERROR_TYPES = (
     ERROR_INVALID_ORDER,
     ERROR_ORDER_CLOSED,

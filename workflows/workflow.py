@@ -1,10 +1,20 @@
 """``OrderWorkflow``: one durable workflow per order (id ``order-<number>``).
 
-validate -> reserve inventory -> charge -> create shipment -> confirmation email -> wait for
-delivery (carrier events by signal; overdue alert after the delivery timeout, then keep
-waiting) -> delivery email -> complete. A business failure (a non-retryable
-``ApplicationError`` with a type) or a cancellation runs the compensations in reverse (refund,
-release stock), marks the order failed/cancelled and emails the customer.
+validate -> reserve inventory -> authorize payment -> create shipment -> capture payment ->
+confirmation email -> wait for delivery (carrier events by signal; overdue alert after the
+delivery timeout, then keep waiting) -> delivery email -> complete. A business failure (a
+non-retryable ``ApplicationError`` with a type) or a cancellation runs the compensations in
+reverse (void the authorization, release stock), marks the order failed/cancelled and emails
+the customer. A cancellation can only come before shipment, so before capture: a cancel voids,
+it never refunds. A capture that fails for good after the parcel left alerts staff (the goods
+are gone; the order goes on).
+
+Payment: checkout starts the workflow with Update-with-Start of ``payment_outcome`` and shows
+its answer (authorized, declined, failed). A declined card does not fail the order: it waits,
+stock held, for ``retry_payment`` with another card (``payment_retry_seconds``); no card in
+time cancels the order. The authorization must be captured within ``authorization_seconds``:
+the steps between authorization and capture are bounded by it, and an order that can't ship
+before then is failed and its authorization voided.
 
 Cancellation has one path: the ``cancel`` update (shopper, staff) and a Temporal cancel request
 (CLI, UI) are both checked by ``_cancel_refusal`` and acted on at the next step boundary. A
@@ -17,25 +27,16 @@ Activities are called by name; payloads live in ``workflows.types``, status valu
 ``OrderInput`` (or, for workflows started before it carried them, from ``validate_order``'s
 result), so they are recorded in history.
 
-Changing this code while orders are in flight
----------------------------------------------
-Running workflows replay their history against the current code, so any change to the
-sequence of commands (activities, timers, their order) must be guarded::
-
-    if workflow.patched("ship-before-email"):   # new code path
-        ...
-    else:                                       # what old histories recorded
-        ...
-
-Once no workflow started before the change is still running, replace ``patched`` with
-``workflow.deprecate_patch("ship-before-email")`` and drop the old branch; later remove the
-call. Record a history of the new path (``tests/workflows/test_replay.py``) and keep the old
-ones. Patch log:
+Patch log (every change to the command sequence goes behind ``workflow.patched(<id>)``; how
+to add one: ``docs/ARCHITECTURE.md``, "Adding a workflow step safely"):
 
 - ``local-db-steps``: ``validate_order``, ``reserve_inventory`` and ``create_shipment`` run as
   local activities (inside the workflow task: no activity task round trip, no extra workflow
   task per step; ``bench/README.md``). Histories recorded before it scheduled regular
   activities there.
+- ``authorize-capture``: ``authorize_payment`` (compensated by ``void_payment``) replaces
+  ``charge_payment`` (compensated by ``refund_payment``), and ``capture_payment`` runs right
+  after ``create_shipment``. Histories recorded before it charge at once.
 """
 
 from __future__ import annotations
@@ -46,16 +47,17 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from orders import states
     from workflows.failures import failure_message, failure_type
+    from workflows.payment_stage import AUTHORIZE_CAPTURE_PATCH, PaymentStage
+    from workflows.scheduling import LOCAL_STEPS, schedule_step
     from workflows.types import (
-        BUSINESS_ERROR_TYPES,
         CARRIER_DELIVERED,
         CARRIER_STATUSES,
+        PAYMENT_AUTHORIZED,
         QUERY_PROGRESS,
         SIGNAL_CARRIER_EVENT,
         UPDATE_CANCEL,
@@ -65,8 +67,8 @@ with workflow.unsafe.imports_passed_through():
         CarrierEvent,
         OrderInput,
         OrderResult,
+        PaymentOutcome,
         Progress,
-        ShipmentInfo,
         StepRecord,
         ValidationResult,
         WorkflowConfig,
@@ -79,20 +81,12 @@ STATUS_AFTER = {
     "validate_order": states.VALIDATED,
     "reserve_inventory": states.RESERVED,
     "charge_payment": states.PAID,
+    "authorize_payment": states.AUTHORIZED,
     "create_shipment": states.SHIPPED,
     "complete_order": states.COMPLETED,
 }
 SHIPPED_REFUSAL = "The order has already shipped and can no longer be cancelled."
 TEMPORAL_CANCEL = CancelRequest(actor="system", reason="Cancelled through Temporal.")
-
-# Short, database-only, idempotent steps run as local activities (patch ``local-db-steps``).
-# Not charge_payment (a provider call that may be slow and retries with backoff: its attempts
-# stay visible as a pending activity) nor the emails (SMTP).
-LOCAL_STEPS = frozenset({"validate_order", "reserve_inventory", "create_shipment"})
-LOCAL_STEPS_PATCH = "local-db-steps"
-# A local step retries inside the workflow (backoffs over a minute become timers) until this
-# bound; then it fails like a business error and the order is compensated.
-LOCAL_STEP_SCHEDULE_TO_CLOSE = timedelta(hours=1)
 
 
 class _CancelRequested(Exception):
@@ -100,7 +94,7 @@ class _CancelRequested(Exception):
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class OrderWorkflow:
+class OrderWorkflow(PaymentStage):
     local_steps: frozenset[str] = LOCAL_STEPS
 
     def __init__(self) -> None:
@@ -119,6 +113,7 @@ class OrderWorkflow:
         self._delivered = False
         self._carrier_events: list[CarrierEvent] = []
         self._seen_event_ids: set[str] = set()
+        self._init_payment()
 
     # --- main path ---------------------------------------------------------------------------
 
@@ -138,17 +133,24 @@ class OrderWorkflow:
             compensations.append("release_inventory")
             await self._step("reserve_inventory")
             self._check_cancel()
-            compensations.append("refund_payment")
-            await self._step("charge_payment")
+            if workflow.patched(AUTHORIZE_CAPTURE_PATCH):
+                compensations.append("void_payment")
+                await self._authorize()
+            else:
+                compensations.append("refund_payment")
+                await self._step("charge_payment")
+                self._payment = PaymentOutcome(PAYMENT_AUTHORIZED, attempt=1)
             self._check_cancel()
             self._shipping_started = True  # from here on a cancellation is refused
-            shipment = await self._step("create_shipment", result_type=ShipmentInfo)
+            shipment = await self._ship()
         except _CancelRequested:
             return await self._close(compensations, cancelled=True)
         except FailureError as err:
             return await self._close(compensations, error=err)
 
         self._steps[-1].detail = f"{shipment.carrier} {shipment.tracking_number}"
+        if workflow.patched(AUTHORIZE_CAPTURE_PATCH):
+            await self._capture()
         await self._step("send_confirmation_email")
         await self._wait_for_delivery()
         await self._step("send_delivery_email")
@@ -167,7 +169,13 @@ class OrderWorkflow:
         self._steps.append(record)
         try:
             result = await self._to_the_end(
-                self._schedule(activity, [self._order_number, *args], result_type)
+                schedule_step(
+                    activity,
+                    [self._order_number, *args],
+                    config=self._config,
+                    local_steps=self.local_steps,
+                    result_type=result_type,
+                )
             )
         except FailureError as err:
             record.status = "failed"
@@ -185,36 +193,11 @@ class OrderWorkflow:
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
+            if self._abandon_step:  # the workflow itself gave up on this step (a deadline)
+                task.cancel()
+                raise
             self._on_cancel_request()
             return await task
-
-    def _schedule(self, activity: str, args: list[Any], result_type: type | None) -> Awaitable[Any]:
-        """Schedule ``activity``: a local activity for ``LOCAL_STEPS`` (once patched), else a
-        regular one; same timeout and retry policy either way."""
-        config = self._config
-        start_to_close = timedelta(seconds=config.activity_timeout_seconds)
-        retry_policy = RetryPolicy(
-            initial_interval=timedelta(seconds=config.retry_initial_interval_seconds),
-            backoff_coefficient=2.0,
-            maximum_interval=timedelta(seconds=config.retry_maximum_interval_seconds),
-            non_retryable_error_types=list(BUSINESS_ERROR_TYPES),
-        )
-        if activity in self.local_steps and workflow.patched(LOCAL_STEPS_PATCH):
-            return workflow.execute_local_activity(
-                activity,
-                args=args,
-                result_type=result_type,
-                start_to_close_timeout=start_to_close,
-                schedule_to_close_timeout=max(LOCAL_STEP_SCHEDULE_TO_CLOSE, start_to_close),
-                retry_policy=retry_policy,
-            )
-        return workflow.execute_activity(
-            activity,
-            args=args,
-            result_type=result_type,
-            start_to_close_timeout=start_to_close,
-            retry_policy=retry_policy,
-        )
 
     # --- delivery ------------------------------------------------------------------------------
 
@@ -293,6 +276,11 @@ class OrderWorkflow:
             message = (
                 "Order cancelled, but the refund could not be completed automatically: "
                 "our staff have been alerted and will refund you."
+            )
+        elif any(f.startswith("void_payment:") for f in failures):
+            message = (
+                "Order cancelled, but the hold on your card could not be released "
+                "automatically: our staff have been alerted and will release it."
             )
         elif refund_reference:
             message = f"Order cancelled and refunded (refund {refund_reference})."

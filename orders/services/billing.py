@@ -13,8 +13,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from orders import events
-from orders.models import Order, OrderEvent, Payment
-from orders.payments import PaymentDeclined, PaymentError, get_gateway
+from orders.models import Order, OrderEvent, Payment, decline_message
+from orders.payments import CardToken, PaymentDeclined, PaymentError, get_gateway
 from orders.services.fulfilment import advance, ensure_open, get_order
 from orders.status import FINAL, OrderStatus
 from shop.locks import locked_order
@@ -35,51 +35,51 @@ def payment_key(order: Order, action: str) -> str:
     return f"order-{order.number}-{action}"
 
 
+def authorization_key(order: Order, attempt: int) -> str:
+    """``order-<number>-authorize`` for the card given at checkout, ``-authorize-<k>`` for the
+    k-th card tried on the pay page."""
+    key = payment_key(order, "authorize")
+    return key if attempt <= 1 else f"{key}-{attempt}"
+
+
 def _succeeded(order: Order, kind: str) -> Payment | None:
     return Payment.objects.filter(order=order, kind=kind, status=Payment.Status.SUCCEEDED).first()
 
 
 def _record_payment(order: Order, kind: str, key: str, gateway: str, reference: str) -> Payment:
-    """The provider accepted: record it (once) in its own transaction."""
+    """The provider accepted: record it (once per key) in its own transaction."""
     with transaction.atomic():
         payment, _ = Payment.objects.get_or_create(
-            order=order,
-            kind=kind,
-            defaults=_payment_fields(order, key, gateway, reference, Payment.Status.SUCCEEDED),
+            idempotency_key=key,
+            defaults={
+                "order": order,
+                "kind": kind,
+                **_payment_fields(order, key, gateway, reference, Payment.Status.SUCCEEDED),
+            },
         )
     return payment
 
 
-def authorize_payment(number: str) -> Payment:
-    """Hold the order's total on the card once (key ``order-<number>-authorize``) and move to
-    authorized. Raises ``PaymentDeclined`` (business) or ``TransientPaymentError`` (retry)."""
+def authorize_payment(number: str, attempt: int = 1, card: CardToken | None = None) -> Payment:
+    """Hold the order's total on the card once per attempt (key ``authorization_key``) and move
+    to authorized. Attempt 1 uses the card given at checkout; a later attempt first makes
+    ``card`` the order's card. A decline moves the order to awaiting payment (the shopper may
+    pay again) and raises ``PaymentDeclined``; ``TransientPaymentError`` is retried."""
     order = get_order(number)
-    existing = Payment.objects.filter(order=order, kind=Payment.Kind.AUTHORIZATION).first()
+    key = authorization_key(order, attempt)
+    existing = Payment.objects.filter(idempotency_key=key).first()
     if existing is not None and existing.status == Payment.Status.FAILED:
-        raise PaymentDeclined(_decline_message(existing.failure_code), code=existing.failure_code)
+        raise PaymentDeclined(decline_message(existing.failure_code), code=existing.failure_code)
     if existing is None:
         ensure_open(order)
+        if card is not None:
+            order = _use_card(number, card)
         gateway = get_gateway()
-        key = payment_key(order, "authorize")
         try:  # outside any transaction: a slow provider holds no locks
             result = gateway.authorize(order.payment_token, order.total, order.currency, key)
         except PaymentDeclined as exc:
-            with transaction.atomic():
-                _, created = Payment.objects.get_or_create(
-                    order=order,
-                    kind=Payment.Kind.AUTHORIZATION,
-                    defaults=_payment_fields(
-                        order, key, gateway.name, "", Payment.Status.FAILED, exc.code
-                    ),
-                )
-                if created:
-                    events.record(
-                        order,
-                        OrderEvent.Kind.PAYMENT_FAILED,
-                        _decline_message(exc.code),
-                        data={"code": exc.code},
-                    )
-            raise PaymentDeclined(_decline_message(exc.code), code=exc.code) from exc
+            _record_decline(number, key, gateway.name, exc.code)
+            raise PaymentDeclined(decline_message(exc.code), code=exc.code) from exc
         existing = _record_payment(
             order, Payment.Kind.AUTHORIZATION, key, gateway.name, result.reference
         )
@@ -89,10 +89,52 @@ def authorize_payment(number: str) -> Payment:
                 order,
                 S.AUTHORIZED,
                 OrderEvent.Kind.PAYMENT_AUTHORIZED,
-                f"Authorized {existing.amount} {existing.currency}.",
+                f"Authorized {existing.amount} {existing.currency} on {_card(existing)}.",
                 data={"reference": existing.gateway_reference},
             )
     return existing
+
+
+def _use_card(number: str, card: CardToken) -> Order:
+    with locked_order(number) as order:
+        order.payment_token = card.token
+        order.card_brand = card.brand
+        order.card_last4 = card.last4
+        order.save(update_fields=["payment_token", "card_brand", "card_last4", "updated_at"])
+    return order
+
+
+def _record_decline(number: str, key: str, gateway: str, code: str) -> None:
+    """Record the declined attempt once and let the order wait for another card."""
+    with locked_order(number) as order:
+        payment, created = Payment.objects.get_or_create(
+            idempotency_key=key,
+            defaults={
+                "order": order,
+                "kind": Payment.Kind.AUTHORIZATION,
+                **_payment_fields(order, key, gateway, "", Payment.Status.FAILED, code),
+            },
+        )
+        if not created:
+            return
+        message = f"{decline_message(code)} ({_card(payment)})"
+        if order.status in (S.RESERVED, S.AWAITING_PAYMENT):
+            moved = advance(
+                order,
+                S.AWAITING_PAYMENT,
+                OrderEvent.Kind.PAYMENT_FAILED,
+                message,
+                data={"code": code},
+            )
+            if moved:
+                return
+        events.record(order, OrderEvent.Kind.PAYMENT_FAILED, message, data={"code": code})
+
+
+def _card(payment: Payment) -> str:
+    if payment.card_last4:
+        return f"{payment.card_brand or 'card'} ending in {payment.card_last4}"
+    return "the card"
 
 
 def capture_payment(number: str) -> Payment:
@@ -155,7 +197,7 @@ def charge_payment(number: str) -> Payment:
     order = get_order(number)
     existing = Payment.objects.filter(order=order, kind=Payment.Kind.CHARGE).first()
     if existing is not None and existing.status == Payment.Status.FAILED:
-        raise PaymentDeclined(_decline_message(existing.failure_code), code=existing.failure_code)
+        raise PaymentDeclined(decline_message(existing.failure_code), code=existing.failure_code)
     if existing is None:
         ensure_open(order)
         gateway = get_gateway()
@@ -176,10 +218,10 @@ def charge_payment(number: str) -> Payment:
                     events.record(
                         order,
                         OrderEvent.Kind.PAYMENT_FAILED,
-                        _decline_message(exc.code),
+                        decline_message(exc.code),
                         data={"code": exc.code},
                     )
-            raise PaymentDeclined(_decline_message(exc.code), code=exc.code) from exc
+            raise PaymentDeclined(decline_message(exc.code), code=exc.code) from exc
         with locked_order(number) as order:  # serialises attempts: no get_or_create savepoint
             existing = Payment.objects.filter(order=order, kind=Payment.Kind.CHARGE).first()
             if existing is None:
@@ -262,9 +304,3 @@ def _payment_fields(
         "card_last4": order.card_last4,
         "failure_code": code,
     }
-
-
-def _decline_message(code: str) -> str:
-    if code == "insufficient_funds":
-        return "The payment failed: the card has insufficient funds."
-    return "The payment was declined by the card issuer."

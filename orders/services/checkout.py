@@ -115,11 +115,14 @@ def place_order(
     checkout_token: str,
     user: Any = None,
     reviewed_version: str = "",
+    start_workflow: bool = True,
 ) -> PlaceOrderResult:
     """Create the order from ``cart`` (or return the one already placed with this token).
 
     ``reviewed_version`` is the ``CartSummary.version`` of the cart the shopper reviewed: when
-    given and the cart or its prices changed since, nothing is placed (``cart_changed``)."""
+    given and the cart or its prices changed since, nothing is placed (``cart_changed``).
+    ``start_workflow=False``: the caller starts it (``orders.services.paying``, which waits
+    for the card's answer); otherwise it is started once the order is committed."""
     checkout_token = (checkout_token or "").strip()
     if not checkout_token or len(checkout_token) > 64:
         raise CheckoutError("This checkout form expired; please submit it again.", "invalid_token")
@@ -199,7 +202,8 @@ def place_order(
         )
         # Only what was ordered: an item added from another tab meanwhile stays in the cart.
         CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
-        transaction.on_commit(lambda: start_workflow_for(order, fail_fast=True), robust=True)
+        if start_workflow:
+            transaction.on_commit(lambda: start_workflow_for(order, fail_fast=True), robust=True)
     return PlaceOrderResult(order, created=True)
 
 
@@ -217,6 +221,13 @@ def start_workflow_for(order: Order, *, fail_fast: bool = False) -> bool:
     except Exception:
         logger.exception("Could not start the workflow of order %s", order.number)
         return False
+    record_workflow_started(order, started_now)
+    return True
+
+
+def record_workflow_started(order: Order, started_now: bool) -> None:
+    """Note once on the order that its workflow runs (Temporal is the authority; this is the
+    sweeper's and the pages' bookkeeping)."""
     now = timezone.now()
     workflow_id = order.temporal_workflow_id
     with transaction.atomic():
@@ -232,7 +243,6 @@ def start_workflow_for(order: Order, *, fail_fast: bool = False) -> bool:
                 "Order workflow started." if started_now else "Order workflow was already running.",
                 data={"workflow_id": workflow_id, "started_now": started_now},
             )
-    return True
 
 
 def start_pending_orders(limit: int | None = None) -> int:

@@ -14,6 +14,9 @@ from orders import selectors
 from orders.forms import CheckoutForm, new_checkout_token
 from orders.links import signed_order_path
 from orders.services.checkout import CheckoutError, place_order, scoped_checkout_token
+from orders.services.paying import pay_at_checkout
+from orders.status import OrderStatus
+from workflows.client import PAYMENT_DECLINED
 
 
 def _shipping_options(summary: CartSummary, selected: str) -> list[dict]:
@@ -54,6 +57,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     ),
                     user=user,
                     reviewed_version=data.get("cart_version", ""),
+                    start_workflow=False,
                 )
             except CheckoutError as exc:
                 if exc.code == "empty_cart":
@@ -63,8 +67,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     return redirect("cart:detail")
                 form.add_error(None, exc.message)
             else:
-                selectors.remember_order(request.session, result.order.number)
-                return redirect("orders:checkout_done", number=result.order.number)
+                order = result.order
+                selectors.remember_order(request.session, order.number)
+                if pay_at_checkout(order).status == PAYMENT_DECLINED:
+                    return redirect("orders:pay", number=order.number)
+                return redirect("orders:checkout_done", number=order.number)
         summary = summarize(cart)
     else:
         summary = summarize(cart)
@@ -106,4 +113,19 @@ def checkout_done(request: HttpRequest, number: str) -> HttpResponse:
     if order is None:
         raise Http404("No such order in this session.")
     guest_link = signed_order_path(order.number) if order.user_id is None else ""
-    return render(request, "orders/confirmation.html", {"order": order, "guest_link": guest_link})
+    return render(
+        request,
+        "orders/confirmation.html",
+        {"order": order, "guest_link": guest_link, "payment_state": _payment_state(order.status)},
+    )
+
+
+def _payment_state(status: str) -> str:
+    """What the confirmation page can say of the payment: never "paid" before it is."""
+    if status == OrderStatus.AWAITING_PAYMENT:
+        return "declined"
+    if status in (OrderStatus.FAILED, OrderStatus.CANCELLED):
+        return "failed"
+    if status in (OrderStatus.RECEIVED, OrderStatus.VALIDATED, OrderStatus.RESERVED):
+        return "pending"
+    return "authorized"

@@ -2,8 +2,8 @@
 ``temporalio/samples-python`` ``tests/hello/hello_activity_test.py`` does), no database.
 
 Each stub records its call and returns what the real activity would for an ordinary order;
-a test makes a step fail (``fail``), hold until released (``hold``) or return something else
-(``returns``).
+a test makes a step fail (``fail``: one error for every call, or a list used up one call at a
+time), hold until released (``hold``) or return something else (``returns``).
 """
 
 from __future__ import annotations
@@ -40,10 +40,14 @@ def _default(name: str, args: tuple[Any, ...]) -> Any:
         return ValidationResult(order_number=number, status=states.RECEIVED)
     if name == "create_shipment":
         return ShipmentInfo(carrier="DHL", tracking_number=f"DHL-{number}")
-    if name in ("reserve_inventory", "charge_payment"):
-        return {"reserve_inventory": states.RESERVED, "charge_payment": states.PAID}[name]
+    if name == "reserve_inventory":
+        return states.RESERVED
+    if name in ("charge_payment", "authorize_payment", "capture_payment"):
+        return f"{name[:2]}_{number}"
     if name == "refund_payment":
         return f"re_{number}"
+    if name == "void_payment":
+        return f"vo_{number}"
     if name == "release_inventory":
         return 1
     if name == "apply_carrier_event":
@@ -64,7 +68,7 @@ def business_error(error_type: str, message: str = "") -> ApplicationError:
 
 @dataclass
 class StubActivities:
-    fail: dict[str, Exception] = field(default_factory=dict)
+    fail: dict[str, Exception | list[Exception]] = field(default_factory=dict)
     returns: dict[str, Any] = field(default_factory=dict)
     hold: set[str] = field(default_factory=set)
     calls: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
@@ -98,8 +102,11 @@ class StubActivities:
             if name in self.hold:
                 self._event(self._reached, name).set()
                 await self._event(self._released, name).wait()
-            if name in self.fail:
-                raise self.fail[name]
+            failure = self.fail.get(name)
+            if isinstance(failure, list):
+                failure = failure.pop(0) if failure else None
+            if failure is not None:
+                raise failure
             if name in self.returns:
                 return self.returns[name]
             return _default(name, args)

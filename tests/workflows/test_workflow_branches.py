@@ -24,8 +24,9 @@ from workflows.workflow import OrderWorkflow
 pytestmark = pytest.mark.temporal
 
 DAY = 86400.0
-FORWARD = ["validate_order", "reserve_inventory", "charge_payment", "create_shipment"]
-AFTER_SHIPMENT = ["send_confirmation_email"]
+FORWARD = ["validate_order", "reserve_inventory", "authorize_payment", "create_shipment"]
+AFTER_SHIPMENT = ["capture_payment", "send_confirmation_email"]
+UNDO = ("void_payment", "release_inventory")
 DELIVERY = ["apply_carrier_event", "send_delivery_email", "complete_order"]
 
 
@@ -107,7 +108,7 @@ def test_happy_path(background_loop, env, number):
         (name, "completed") for name in stubs.names()
     ]
     assert progress.steps[3] == StepRecord("create_shipment", "completed", f"DHL DHL-{number}")
-    assert [s.detail for s in progress.steps[5:7]] == ["in_transit", "delivered"]
+    assert [s.detail for s in progress.steps[6:8]] == ["in_transit", "delivered"]
     assert (progress.current_step, progress.status, progress.delivery_overdue) == (
         "done",
         "completed",
@@ -127,17 +128,8 @@ def test_happy_path(background_loop, env, number):
     [
         ("validate_order", "InvalidOrder", ["validate_order"]),
         ("reserve_inventory", "OutOfStock", FORWARD[:2] + ["release_inventory"]),
-        (
-            "charge_payment",
-            "PaymentDeclined",
-            FORWARD[:3] + ["refund_payment", "release_inventory"],
-        ),
-        (
-            "charge_payment",
-            "InsufficientFunds",
-            FORWARD[:3] + ["refund_payment", "release_inventory"],
-        ),
-        ("create_shipment", "IllegalTransition", FORWARD + ["refund_payment", "release_inventory"]),
+        ("authorize_payment", "PaymentError", FORWARD[:3] + list(UNDO)),
+        ("create_shipment", "IllegalTransition", FORWARD + list(UNDO)),
     ],
 )
 def test_business_failure_compensates_in_reverse(
@@ -160,25 +152,25 @@ def test_business_failure_compensates_in_reverse(
     failed = [s for s in progress.steps if s.status == "failed"]
     assert failed == [StepRecord(failing, "failed", "It went wrong.")]
     undone = [s.step for s in progress.steps if s.status == "compensated"]
-    assert undone == [name for name in expected if name in ("refund_payment", "release_inventory")]
+    assert undone == [name for name in expected if name in UNDO]
     assert progress.status == "failed"
 
 
 @pytest.mark.parametrize(
     ("broken", "recorded"),
     [
-        (["refund_payment"], ["refund_payment: Provider down."]),
+        (["void_payment"], ["void_payment: Provider down."]),
         (["release_inventory"], ["release_inventory: Provider down."]),
         (
-            ["refund_payment", "release_inventory"],
-            ["refund_payment: Provider down.", "release_inventory: Provider down."],
+            ["void_payment", "release_inventory"],
+            ["void_payment: Provider down.", "release_inventory: Provider down."],
         ),
     ],
 )
 def test_failed_compensation_is_recorded_and_the_others_still_run(
     background_loop, env, number, broken, recorded
 ):
-    # Given a shipment that fails after the charge, and undo steps that fail for good
+    # Given a shipment that fails after the authorization, and undo steps that fail for good
     fail = {"create_shipment": business_error("IllegalTransition", "No carrier.")}
     fail |= {name: business_error("PaymentError", "Provider down.") for name in broken}
     stubs = StubActivities(fail=fail)
@@ -193,8 +185,7 @@ def test_failed_compensation_is_recorded_and_the_others_still_run(
     # Then both undo steps were tried, the failures recorded for staff, the order failed
     assert stubs.names() == [
         *FORWARD,
-        "refund_payment",
-        "release_inventory",
+        *UNDO,
         "record_compensation_failed",
         "mark_order_failed",
         "send_failure_email",
@@ -288,24 +279,23 @@ def test_repeated_unknown_and_late_carrier_events_are_ignored(background_loop, e
 
 
 def test_temporal_cancel_before_shipment_compensates(background_loop, env, number):
-    # Given a charge still running
-    stubs = StubActivities(hold={"charge_payment"})
+    # Given an authorization still running
+    stubs = StubActivities(hold={"authorize_payment"})
 
     # When someone cancels the workflow through Temporal (CLI, UI) meanwhile
     async def scenario(task_queue):
         handle = await start(env.client, task_queue, order_input(number))
-        await stubs.reached("charge_payment")
+        await stubs.reached("authorize_payment")
         await handle.cancel()
-        stubs.release("charge_payment")
+        stubs.release("authorize_payment")
         return await handle.result(), await handle.query(OrderWorkflow.progress)
 
     result, progress = run(background_loop, env, stubs, scenario)
 
-    # Then the charge finishes, is refunded, stock released, the order cancelled like an update
+    # Then the authorization finishes, is voided, stock released, cancelled like an update
     assert stubs.names() == [
         *FORWARD[:3],
-        "refund_payment",
-        "release_inventory",
+        *UNDO,
         "mark_order_cancelled",
         "send_cancellation_email",
     ]

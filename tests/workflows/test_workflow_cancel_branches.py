@@ -64,12 +64,12 @@ async def refusal(handle, request: CancelRequest = CUSTOMER) -> tuple[str, str]:
     [
         ("reserve_inventory", ["release_inventory"], "Order cancelled; nothing was charged."),
         (
-            "charge_payment",
-            ["refund_payment", "release_inventory"],
-            "Order cancelled and refunded (refund re_{number}).",
+            "authorize_payment",
+            ["void_payment", "release_inventory"],
+            "Order cancelled; nothing was charged.",
         ),
     ],
-    ids=["before-charge", "after-charge"],
+    ids=["before-authorization", "after-authorization"],
 )
 def test_cancel_before_shipment_compensates(
     background_loop, temporal_dev_server, number, held, undo, message
@@ -93,30 +93,30 @@ def test_cancel_before_shipment_compensates(
     assert outcome == OrderResult(number, "cancelled", "Changed my mind.")
 
 
-def test_cancel_whose_refund_fails_tells_the_customer_staff_will_refund(
+def test_cancel_whose_void_fails_tells_the_customer_staff_will_release_it(
     background_loop, temporal_dev_server, number
 ):
-    # Given a charge running and a provider that then refuses the refund
+    # Given an authorization running and a provider that then refuses the void
     stubs = StubActivities(
-        hold={"charge_payment"},
-        fail={"refund_payment": business_error("PaymentError", "Provider down.")},
+        hold={"authorize_payment"},
+        fail={"void_payment": business_error("PaymentError", "Provider down.")},
     )
 
     # When the customer cancels
     async def scenario(client, task_queue):
         handle = await start(client, task_queue, order_input(number), task_timeout=TASK_TIMEOUT)
-        result = await cancel_while_held(handle, stubs, "charge_payment")
+        result = await cancel_while_held(handle, stubs, "authorize_payment")
         return result, await handle.result()
 
     result, outcome = run(background_loop, temporal_dev_server, stubs, scenario)
 
-    # Then stock is released, staff alerted, the customer told the refund follows
+    # Then stock is released, staff alerted, the customer told the hold will be released
     assert result == CancelResult(
         cancelled=True,
-        message="Order cancelled, but the refund could not be completed automatically: "
-        "our staff have been alerted and will refund you.",
+        message="Order cancelled, but the hold on your card could not be released "
+        "automatically: our staff have been alerted and will release it.",
     )
-    assert stubs.args_of("record_compensation_failed") == [(["refund_payment: Provider down."],)]
+    assert stubs.args_of("record_compensation_failed") == [(["void_payment: Provider down."],)]
     assert "release_inventory" in stubs.names()
     assert outcome.status == "cancelled"
 
@@ -138,7 +138,7 @@ def test_cancel_after_shipment_is_refused(background_loop, temporal_dev_server, 
 
     # Then the update is refused with the reason, nothing undone, the order completes
     assert refused == ("CancelRefused", SHIPPED_REFUSAL)
-    assert "refund_payment" not in stubs.names()
+    assert "void_payment" not in stubs.names()
     assert outcome.status == "completed"
 
 
@@ -168,18 +168,18 @@ def test_second_cancel_while_one_runs_is_refused(background_loop, temporal_dev_s
 def test_cancel_while_the_order_is_being_closed_is_refused(
     background_loop, temporal_dev_server, number
 ):
-    # Given a declined charge whose compensation is running
+    # Given an authorization that failed for good, whose compensation is running
     stubs = StubActivities(
-        fail={"charge_payment": business_error("PaymentDeclined", "Card declined.")},
-        hold={"refund_payment"},
+        fail={"authorize_payment": business_error("PaymentError", "Card expired.")},
+        hold={"void_payment"},
     )
 
     # When the customer asks to cancel
     async def scenario(client, task_queue):
         handle = await start(client, task_queue, order_input(number), task_timeout=TASK_TIMEOUT)
-        await stubs.reached("refund_payment")
+        await stubs.reached("void_payment")
         refused = await refusal(handle)
-        stubs.release("refund_payment")
+        stubs.release("void_payment")
         return refused, await handle.result()
 
     refused, outcome = run(background_loop, temporal_dev_server, stubs, scenario)
@@ -189,5 +189,5 @@ def test_cancel_while_the_order_is_being_closed_is_refused(
         "CancelRefused",
         "The order is already being closed and can no longer be cancelled.",
     )
-    assert outcome == OrderResult(number, "failed", "Card declined.")
+    assert outcome == OrderResult(number, "failed", "Card expired.")
     assert "mark_order_cancelled" not in stubs.names()
