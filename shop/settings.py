@@ -234,6 +234,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two fields named "status" with different value sets: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.status.OrderStatus",
+        "PaymentOutcomeStatusEnum": "workflows.types.PAYMENT_OUTCOMES",
+    },
 }
 
 # --- Production security (python manage.py check --deploy is clean when DEBUG is off) ---------

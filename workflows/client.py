@@ -271,9 +271,13 @@ def start_order_with_payment_outcome(order_number: str, wait: float) -> StartedW
             return StartedWithOutcome(True, PaymentOutcome(PAYMENT_PENDING))
         except (TimeoutError, RPCTimeoutOrCancelledError, RPCError):
             outcome = PaymentOutcome(PAYMENT_PENDING)
-        try:  # did the start itself go through? (the update may just be slow: no worker)
-            await asyncio.wait_for(operation.workflow_handle(), 0.2)
-        except Exception:
+        if outcome.status != PAYMENT_PENDING:
+            return StartedWithOutcome(True, outcome)
+        try:  # no answer: did the start itself go through? Temporal knows (deterministic id)
+            await client.get_workflow_handle(workflow_id_for(order_number)).describe(
+                rpc_timeout=timedelta(seconds=min(_timeout(), 2.0))
+            )
+        except (RPCError, RPCTimeoutOrCancelledError, TimeoutError):
             return StartedWithOutcome(False, outcome)
         return StartedWithOutcome(True, outcome)
 

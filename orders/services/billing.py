@@ -167,12 +167,17 @@ def capture_payment(number: str) -> Payment:
 
 
 def void_payment(number: str) -> Payment | None:
-    """Compensation: release the authorization if there is one and it was not captured (key
-    ``order-<number>-void``). Returns the void, or None when nothing was authorized."""
+    """Compensation: release the authorization if it was not captured (key
+    ``order-<number>-void``); if it was captured, refund the capture in full instead (key
+    ``order-<number>-refund-1``). Returns the void or refund, or None when nothing was
+    authorized."""
     order = get_order(number)
     authorization = _succeeded(order, Payment.Kind.AUTHORIZATION)
     if authorization is None:
         return None
+    capture = _succeeded(order, Payment.Kind.CAPTURE)
+    if capture is not None:
+        return _refund_capture(order, capture)
     existing = _succeeded(order, Payment.Kind.VOID)
     if existing is not None:
         return existing
@@ -189,6 +194,27 @@ def void_payment(number: str) -> Payment | None:
                 data={"reference": void.gateway_reference},
             )
     return void
+
+
+def _refund_capture(order: Order, capture: Payment) -> Payment:
+    key = payment_key(order, "refund-1")
+    existing = Payment.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    gateway = get_gateway()
+    result = gateway.refund(capture.gateway_reference, capture.amount, capture.currency, key)
+    refund = _record_payment(order, Payment.Kind.REFUND, key, gateway.name, result.reference)
+    with locked_order(order.number) as order:
+        if not OrderEvent.objects.filter(
+            order=order, kind=OrderEvent.Kind.PAYMENT_REFUNDED
+        ).exists():
+            events.record(
+                order,
+                OrderEvent.Kind.PAYMENT_REFUNDED,
+                f"Refunded {refund.amount} {refund.currency}.",
+                data={"reference": refund.gateway_reference},
+            )
+    return refund
 
 
 def charge_payment(number: str) -> Payment:
