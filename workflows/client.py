@@ -9,17 +9,13 @@ Every failure to reach Temporal surfaces as ``TemporalUnavailable`` so callers c
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import (
-    Client,
     RPCTimeoutOrCancelledError,
     WithStartWorkflowOperation,
     WorkflowExecutionStatus,
@@ -27,10 +23,22 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode, TLSConfig
+from temporalio.service import RPCError
 
 from workflows.config import workflow_config
-from workflows.loop import BackgroundLoop
+from workflows.connection import (
+    TemporalUnavailable,
+    WorkflowNotFound,
+    client_timeout,
+    connect,
+    connection_options,
+    get_client,
+    query_timeout,
+    reset_client,
+    rpc_timeout,
+    run,
+    starts_paused_until,
+)
 from workflows.types import (
     CARRIER_DELIVERED,
     CARRIER_IN_TRANSIT,
@@ -86,96 +94,8 @@ __all__ = [
 ]
 
 
-class TemporalUnavailable(Exception):
-    """Temporal could not be reached (or did not answer in time)."""
-
-
-class WorkflowNotFound(Exception):
-    """No workflow exists for that order (never started, or retention passed)."""
-
-
 class PaymentRefused(Exception):
     """The workflow refused ``retry_payment`` (not waiting for a payment); ``str()`` says why."""
-
-
-_loop = BackgroundLoop("temporal-client")
-_clients: dict[tuple[str, str], Client] = {}
-_clients_lock = threading.Lock()
-# (address, namespace) -> monotonic time until which fail-fast starts are not attempted.
-_starts_paused_until: dict[tuple[str, str], float] = {}
-
-
-def connection_options() -> dict[str, Any]:
-    """Client.connect keyword arguments from settings (Temporal Cloud: API key or mTLS)."""
-    options: dict[str, Any] = {"namespace": settings.TEMPORAL_NAMESPACE}
-    if settings.TEMPORAL_API_KEY:
-        options["api_key"] = settings.TEMPORAL_API_KEY
-        options["tls"] = True
-    if settings.TEMPORAL_TLS_CERT and settings.TEMPORAL_TLS_KEY:
-        options["tls"] = TLSConfig(
-            client_cert=Path(settings.TEMPORAL_TLS_CERT).read_bytes(),
-            client_private_key=Path(settings.TEMPORAL_TLS_KEY).read_bytes(),
-        )
-    return options
-
-
-async def connect(timeout: float | None = None) -> Client:
-    """A new client from settings (the worker uses this; it owns its own loop)."""
-    return await Client.connect(
-        settings.TEMPORAL_ADDRESS,
-        connect_timeout=timedelta(seconds=timeout or settings.TEMPORAL_CLIENT_TIMEOUT),
-        **connection_options(),
-    )
-
-
-def _timeout() -> float:
-    return float(settings.TEMPORAL_CLIENT_TIMEOUT)
-
-
-def _rpc_timeout() -> timedelta:
-    return timedelta(seconds=_timeout())
-
-
-def _query_timeout() -> timedelta:
-    """A query needs a worker to answer; with none polling it would hang until the timeout,
-    so pages and the admin wait at most this long for live progress."""
-    return timedelta(
-        seconds=min(_timeout(), float(getattr(settings, "TEMPORAL_QUERY_TIMEOUT", 1.5)))
-    )
-
-
-async def _get_client() -> Client:
-    key = (settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
-    client = _clients.get(key)
-    if client is None:
-        try:
-            client = await connect()
-        except (RuntimeError, OSError) as exc:  # what the SDK's connect raises when it can't
-            raise TemporalUnavailable(f"Could not connect to Temporal: {exc}") from exc
-        with _clients_lock:
-            _clients.setdefault(key, client)
-            client = _clients[key]
-    return client
-
-
-def reset_client() -> None:
-    """Forget cached clients (tests that point settings at another server)."""
-    with _clients_lock:
-        _clients.clear()
-        _starts_paused_until.clear()
-
-
-def _run(coro: Any, timeout: float | None = None) -> Any:
-    """Run ``coro`` on the client's loop; map "can't reach / no answer" to
-    ``TemporalUnavailable`` and an unknown workflow to ``WorkflowNotFound``, by type."""
-    try:
-        return _loop.run(coro, timeout=timeout if timeout is not None else _timeout() * 2)
-    except (TimeoutError, RPCTimeoutOrCancelledError) as exc:
-        raise TemporalUnavailable("Temporal did not answer in time.") from exc
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise WorkflowNotFound(str(exc)) from exc
-        raise TemporalUnavailable(str(exc)) from exc
 
 
 # --- Sync API for views, admin, commands ---------------------------------------------------
@@ -204,11 +124,11 @@ def start_order_workflow(order_number: str, *, fail_fast: bool = False) -> bool:
     instead of each waiting for the timeout, so a hung server doesn't add seconds to every
     checkout; the sweeper starts those orders later."""
     key = (settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
-    if fail_fast and time.monotonic() < _starts_paused_until.get(key, 0.0):
+    if fail_fast and time.monotonic() < starts_paused_until.get(key, 0.0):
         raise TemporalUnavailable("Temporal did not answer a moment ago; not tried again yet.")
 
     async def _start() -> bool:
-        client = await _get_client()
+        client = await get_client()
         try:
             await client.start_workflow(
                 OrderWorkflow.run,
@@ -216,19 +136,19 @@ def start_order_workflow(order_number: str, *, fail_fast: bool = False) -> bool:
                 id=workflow_id_for(order_number),
                 task_queue=settings.TEMPORAL_TASK_QUEUE,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                rpc_timeout=_rpc_timeout(),
+                rpc_timeout=rpc_timeout(),
             )
         except WorkflowAlreadyStartedError:
             return False
         return True
 
     try:
-        started = _run(_start())
+        started = run(_start())
     except TemporalUnavailable:
         pause = float(getattr(settings, "TEMPORAL_START_PAUSE_SECONDS", 15.0))
-        _starts_paused_until[key] = time.monotonic() + pause
+        starts_paused_until[key] = time.monotonic() + pause
         raise
-    _starts_paused_until.pop(key, None)
+    starts_paused_until.pop(key, None)
     return started
 
 
@@ -245,11 +165,11 @@ def start_order_with_payment_outcome(order_number: str, wait: float) -> StartedW
     or no Temporal, gives a pending outcome (the sweeper starts what did not start)."""
     key = (settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
     pending = StartedWithOutcome(False, PaymentOutcome(PAYMENT_PENDING))
-    if time.monotonic() < _starts_paused_until.get(key, 0.0):
+    if time.monotonic() < starts_paused_until.get(key, 0.0):
         return pending
 
     async def _start() -> StartedWithOutcome:
-        client = await _get_client()
+        client = await get_client()
         operation = WithStartWorkflowOperation(
             OrderWorkflow.run,
             order_input(order_number),
@@ -275,21 +195,21 @@ def start_order_with_payment_outcome(order_number: str, wait: float) -> StartedW
             return StartedWithOutcome(True, outcome)
         try:  # no answer: did the start itself go through? Temporal knows (deterministic id)
             await client.get_workflow_handle(workflow_id_for(order_number)).describe(
-                rpc_timeout=timedelta(seconds=min(_timeout(), 2.0))
+                rpc_timeout=timedelta(seconds=min(client_timeout(), 2.0))
             )
         except (RPCError, RPCTimeoutOrCancelledError, TimeoutError):
             return StartedWithOutcome(False, outcome)
         return StartedWithOutcome(True, outcome)
 
     try:
-        result = _run(_start(), timeout=wait + _timeout())
+        result = run(_start(), timeout=wait + client_timeout())
     except TemporalUnavailable:
         result = pending
     if not result.started:
         pause = float(getattr(settings, "TEMPORAL_START_PAUSE_SECONDS", 15.0))
-        _starts_paused_until[key] = time.monotonic() + pause
+        starts_paused_until[key] = time.monotonic() + pause
     else:
-        _starts_paused_until.pop(key, None)
+        starts_paused_until.pop(key, None)
     return result
 
 
@@ -299,7 +219,7 @@ def retry_payment(order_number: str, method: PaymentMethod, wait: float) -> Paym
     not waiting for a payment, ``TemporalUnavailable``, ``WorkflowNotFound``."""
 
     async def _retry() -> PaymentOutcome:
-        client = await _get_client()
+        client = await get_client()
         handle = client.get_workflow_handle(workflow_id_for(order_number))
         try:
             return await asyncio.wait_for(
@@ -313,16 +233,16 @@ def retry_payment(order_number: str, method: PaymentMethod, wait: float) -> Paym
         except (TimeoutError, RPCTimeoutOrCancelledError):
             return PaymentOutcome(PAYMENT_PENDING)
 
-    return _run(_retry(), timeout=wait + _timeout())
+    return run(_retry(), timeout=wait + client_timeout())
 
 
 def query_progress(order_number: str) -> Progress:
     async def _query() -> Progress:
-        client = await _get_client()
+        client = await get_client()
         handle = client.get_workflow_handle(workflow_id_for(order_number))
-        return await handle.query(OrderWorkflow.progress, rpc_timeout=_query_timeout())
+        return await handle.query(OrderWorkflow.progress, rpc_timeout=query_timeout())
 
-    return _run(_query())
+    return run(_query())
 
 
 def cancel_order(order_number: str, actor: str, reason: str = "") -> CancelResult:
@@ -331,29 +251,29 @@ def cancel_order(order_number: str, actor: str, reason: str = "") -> CancelResul
     reason; the compensations have run when ``cancelled=True`` is returned."""
 
     async def _cancel() -> CancelResult:
-        client = await _get_client()
+        client = await get_client()
         handle = client.get_workflow_handle(workflow_id_for(order_number))
         try:
             return await handle.execute_update(
                 OrderWorkflow.cancel,
                 CancelRequest(actor=actor, reason=reason),
-                rpc_timeout=timedelta(seconds=max(_timeout() * 4, 20)),
+                rpc_timeout=timedelta(seconds=max(client_timeout() * 4, 20)),
             )
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             message = getattr(cause, "message", None) or str(cause or exc)
             return CancelResult(cancelled=False, message=message)
 
-    return _run(_cancel(), timeout=max(_timeout() * 6, 30))
+    return run(_cancel(), timeout=max(client_timeout() * 6, 30))
 
 
 def signal_carrier_event(order_number: str, event: CarrierEvent) -> None:
     async def _signal() -> None:
-        client = await _get_client()
+        client = await get_client()
         handle = client.get_workflow_handle(workflow_id_for(order_number))
-        await handle.signal(OrderWorkflow.carrier_event, event, rpc_timeout=_rpc_timeout())
+        await handle.signal(OrderWorkflow.carrier_event, event, rpc_timeout=rpc_timeout())
 
-    _run(_signal())
+    run(_signal())
 
 
 @dataclass
@@ -378,9 +298,9 @@ def describe_order_workflow(order_number: str, with_progress: bool = True) -> Wo
     admin's live panel. Raises ``TemporalUnavailable`` or ``WorkflowNotFound``."""
 
     async def _describe() -> WorkflowSnapshot:
-        client = await _get_client()
+        client = await get_client()
         handle = client.get_workflow_handle(workflow_id_for(order_number))
-        desc = await handle.describe(rpc_timeout=_rpc_timeout())
+        desc = await handle.describe(rpc_timeout=rpc_timeout())
         pending = []
         for act in desc.raw_description.pending_activities:
             failure = act.last_failure.message if act.HasField("last_failure") else ""
@@ -395,7 +315,7 @@ def describe_order_workflow(order_number: str, with_progress: bool = True) -> Wo
         progress = None
         if with_progress:
             try:
-                progress = await handle.query(OrderWorkflow.progress, rpc_timeout=_query_timeout())
+                progress = await handle.query(OrderWorkflow.progress, rpc_timeout=query_timeout())
             except (RPCError, RPCTimeoutOrCancelledError, TimeoutError):
                 progress = None  # a query needs a worker; the panel still shows the rest
         status = desc.status.name if isinstance(desc.status, WorkflowExecutionStatus) else "UNKNOWN"
@@ -407,7 +327,7 @@ def describe_order_workflow(order_number: str, with_progress: bool = True) -> Wo
             progress=progress,
         )
 
-    return _run(_describe())
+    return run(_describe())
 
 
 def _enum_name(value: int, prefix: str) -> str:
@@ -421,11 +341,11 @@ def temporal_reachable() -> bool:
     """Cheap health check (one RPC)."""
 
     async def _check() -> bool:
-        client = await _get_client()
-        return await client.service_client.check_health(timeout=_rpc_timeout())
+        client = await get_client()
+        return await client.service_client.check_health(timeout=rpc_timeout())
 
     try:
-        return bool(_run(_check()))
+        return bool(run(_check()))
     except TemporalUnavailable:
         return False
 

@@ -21,6 +21,9 @@ def send_email(number: str, kind: str) -> bool:
         if order.status != kind:  # e.g. an order cancelled elsewhere gets no "failed" email
             return False
         extra["refunded"] = _refunded(order)
+        extra["released"] = Payment.objects.filter(
+            order=order, kind=Payment.Kind.VOID, status=Payment.Status.SUCCEEDED
+        ).exists()
         # Charged but not refunded: an undo step failed and staff will refund by hand.
         extra["refund_pending"] = (
             not extra["refunded"]

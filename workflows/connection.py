@@ -1,0 +1,106 @@
+"""The process's Temporal connection: one ``temporalio.client.Client`` per address and
+namespace, on one background event loop thread, and the mapping of "can't reach / no answer"
+to ``TemporalUnavailable`` by exception type. Used by ``workflows.client`` (the shop's door to
+Temporal) and the worker; nothing outside ``workflows`` imports it.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from temporalio.client import Client, RPCTimeoutOrCancelledError
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
+
+from workflows.loop import BackgroundLoop
+
+
+class TemporalUnavailable(Exception):
+    """Temporal could not be reached (or did not answer in time)."""
+
+
+class WorkflowNotFound(Exception):
+    """No workflow exists for that order (never started, or retention passed)."""
+
+
+_loop = BackgroundLoop("temporal-client")
+_clients: dict[tuple[str, str], Client] = {}
+_clients_lock = threading.Lock()
+# (address, namespace) -> monotonic time until which fail-fast starts are not attempted.
+starts_paused_until: dict[tuple[str, str], float] = {}
+
+
+def connection_options() -> dict[str, Any]:
+    """Client.connect keyword arguments from settings (Temporal Cloud: API key or mTLS)."""
+    options: dict[str, Any] = {"namespace": settings.TEMPORAL_NAMESPACE}
+    if settings.TEMPORAL_API_KEY:
+        options["api_key"] = settings.TEMPORAL_API_KEY
+        options["tls"] = True
+    if settings.TEMPORAL_TLS_CERT and settings.TEMPORAL_TLS_KEY:
+        options["tls"] = TLSConfig(
+            client_cert=Path(settings.TEMPORAL_TLS_CERT).read_bytes(),
+            client_private_key=Path(settings.TEMPORAL_TLS_KEY).read_bytes(),
+        )
+    return options
+
+
+async def connect(timeout: float | None = None) -> Client:
+    """A new client from settings (the worker uses this; it owns its own loop)."""
+    return await Client.connect(
+        settings.TEMPORAL_ADDRESS,
+        connect_timeout=timedelta(seconds=timeout or settings.TEMPORAL_CLIENT_TIMEOUT),
+        **connection_options(),
+    )
+
+
+def client_timeout() -> float:
+    return float(settings.TEMPORAL_CLIENT_TIMEOUT)
+
+
+def rpc_timeout() -> timedelta:
+    return timedelta(seconds=client_timeout())
+
+
+def query_timeout() -> timedelta:
+    """A query needs a worker to answer; with none polling it would hang until the timeout,
+    so pages and the admin wait at most this long for live progress."""
+    return timedelta(
+        seconds=min(client_timeout(), float(getattr(settings, "TEMPORAL_QUERY_TIMEOUT", 1.5)))
+    )
+
+
+async def get_client() -> Client:
+    key = (settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
+    client = _clients.get(key)
+    if client is None:
+        try:
+            client = await connect()
+        except (RuntimeError, OSError) as exc:  # what the SDK's connect raises when it can't
+            raise TemporalUnavailable(f"Could not connect to Temporal: {exc}") from exc
+        with _clients_lock:
+            _clients.setdefault(key, client)
+            client = _clients[key]
+    return client
+
+
+def reset_client() -> None:
+    """Forget cached clients (tests that point settings at another server)."""
+    with _clients_lock:
+        _clients.clear()
+        starts_paused_until.clear()
+
+
+def run(coro: Any, timeout: float | None = None) -> Any:
+    """Run ``coro`` on the client's loop; map "can't reach / no answer" to
+    ``TemporalUnavailable`` and an unknown workflow to ``WorkflowNotFound``, by type."""
+    try:
+        return _loop.run(coro, timeout=timeout if timeout is not None else client_timeout() * 2)
+    except (TimeoutError, RPCTimeoutOrCancelledError) as exc:
+        raise TemporalUnavailable("Temporal did not answer in time.") from exc
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise WorkflowNotFound(str(exc)) from exc
+        raise TemporalUnavailable(str(exc)) from exc
