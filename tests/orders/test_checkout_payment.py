@@ -198,3 +198,22 @@ def test_temporal_down_saves_the_order_and_says_pending(client, settings):
     assert _state(client.get(response.url).content.decode()) == "pending"
     assert (order.status, order.workflow_started_at) == ("received", None)
     assert took < settings.TEMPORAL_CLIENT_TIMEOUT * 2 + 1
+
+
+def test_a_decline_is_one_warning_line_without_a_traceback(order_worker, client, caplog):
+    # Given the worker's and the SDK's loggers captured from WARNING up
+    caplog.set_level("WARNING")
+
+    # When a declined card is used at checkout
+    _, _, order = _checkout(client, DECLINED)
+
+    # Then the activity logged one WARNING with the order and the code, and nothing logged a
+    # traceback for it (the SDK files a benign failure under DEBUG)
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "workflows.activities" and r.levelname == "WARNING"
+    ]
+    assert len(warnings) == 1
+    assert f"order={order.number}" in warnings[0] and "code=card_declined" in warnings[0]
+    assert [r.name for r in caplog.records if r.exc_info] == []
