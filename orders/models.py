@@ -269,7 +269,8 @@ class Shipment(models.Model):
 
 
 class EmailNotification(models.Model):
-    """Each email an order sends, at most once per kind: a retried activity finds it here."""
+    """Each email an order sends, once per kind: the intent, committed before sending, with the
+    ``Message-ID`` every attempt uses; ``sent_at`` once the mail server took it."""
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "Order confirmation"
@@ -283,6 +284,11 @@ class EmailNotification(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.CharField(max_length=500)
     subject = models.CharField(max_length=200)
+    # Every attempt sends with this header, so a repeated uncertain send is one message.
+    message_id = models.CharField(max_length=200, blank=True)
+    # The send lease: set when an attempt starts sending (see orders.notifications).
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

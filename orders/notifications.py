@@ -1,27 +1,35 @@
 """Order emails: rendered from ``templates/emails/<kind>.{subject.txt,txt,html}`` and sent
-at most once per (order, kind).
+at most once per (order, kind), never holding a database transaction open across SMTP.
 
-The ``EmailNotification`` row is created first (in its own transaction); then, with that row
-locked, the email is sent and ``sent_at`` is set together with an ``email_sent`` event. A
-retried activity (even one running beside the attempt it retries) finds ``sent_at`` set and
-skips; only a crash between sending and committing can repeat an email.
+1. The intent is committed first: an ``EmailNotification`` row with a deterministic
+   ``Message-ID`` (``<order-<number>-<kind>@<domain>>``).
+2. A send lease is taken by one conditional ``UPDATE`` (only while unsent and no other send
+   started within ``EMAIL_SEND_LEASE_SECONDS``): an attempt retried beside a slow one does not
+   send, it retries later.
+3. The message goes out (``EMAIL_TIMEOUT`` bounds every SMTP call) with that ``Message-ID``.
+4. ``sent_at`` and an ``email_sent`` event are committed.
+
+A crash or a cut database connection between 3 and 4 leaves an uncertain send: the retry sends
+again, with the same ``Message-ID``, which mail systems and clients collapse into one message.
+A retry after 4 sends nothing. ``docs/OPERATIONS.md`` states this guarantee.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import events
 from orders.links import signed_order_url
 from orders.models import EmailNotification, Order, OrderEvent
-from shop import locks
 
 logger = logging.getLogger(__name__)
 
@@ -58,44 +66,85 @@ def render(order: Order, kind: str, extra: dict[str, Any] | None = None) -> tupl
     return subject, text, html
 
 
+def message_id(order: Order, kind: str) -> str:
+    """The same ``Message-ID`` for every attempt at one order's ``kind`` email."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    return f"<order-{order.number}-{kind}@{domain}>"
+
+
+class SendInProgress(Exception):
+    """Another attempt took the send lease moments ago: retry later (it may have sent)."""
+
+
 def send_order_email(order: Order, kind: str, extra: dict[str, Any] | None = None) -> bool:
-    """Send the ``kind`` email of ``order`` unless it was already sent. True if sent now."""
+    """Send the ``kind`` email of ``order`` unless it was already sent. True if sent now.
+    Raises ``SendInProgress`` (retryable) while another attempt holds the send lease."""
     recipients = _recipients(order, kind)
     subject, text, html = render(order, kind, extra)
     with transaction.atomic():
         note, _ = EmailNotification.objects.get_or_create(
             order=order,
             kind=kind,
-            defaults={"recipient": ", ".join(recipients), "subject": subject[:200]},
+            defaults={
+                "recipient": ", ".join(recipients),
+                "subject": subject[:200],
+                "message_id": message_id(order, kind),
+            },
         )
     if note.sent_at is not None:
         logger.info("order %s: %s email already sent, skipping", order.number, kind)
         return False
+    if not _take_send_lease(note):
+        note.refresh_from_db(fields=["sent_at"])
+        if note.sent_at is not None:
+            logger.info("order %s: %s email already sent, skipping", order.number, kind)
+            return False
+        raise SendInProgress(f"Order {order.number}: the {kind} email is being sent right now.")
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
+        headers={"Message-ID": note.message_id or message_id(order, kind)},
     )
     message.attach_alternative(html, "text/html")
-    # The row stays locked while sending: an attempt retried beside a slow one (its activity
-    # timed out) waits here, then finds ``sent_at`` set. A failed send rolls back: the retry
-    # sends.
+    try:
+        message.send(fail_silently=False)  # outside any transaction; EMAIL_TIMEOUT bounds it
+    except Exception:
+        # The send failed (or may have): the next attempt may send at once, same Message-ID.
+        EmailNotification.objects.filter(pk=note.pk, sent_at__isnull=True).update(
+            send_started_at=None
+        )
+        raise
+    _record_sent(order, note, kind, recipients)
+    logger.info("order %s: %s email sent to %s", order.number, kind, recipients)
+    return True
+
+
+def _take_send_lease(note: EmailNotification) -> bool:
+    """One conditional UPDATE: this attempt may send (unsent, no fresh lease held)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=float(settings.EMAIL_SEND_LEASE_SECONDS))
+    taken = (
+        EmailNotification.objects.filter(pk=note.pk, sent_at__isnull=True)
+        .filter(Q(send_started_at__isnull=True) | Q(send_started_at__lt=stale))
+        .update(send_started_at=now, attempts=F("attempts") + 1)
+    )
+    return bool(taken)
+
+
+def _record_sent(order: Order, note: EmailNotification, kind: str, recipients: list[str]) -> None:
     with transaction.atomic():
-        note = locks.email_notification(note.pk)
-        if note.sent_at is not None:
-            logger.info("order %s: %s email already sent, skipping", order.number, kind)
-            return False
-        message.send(fail_silently=False)
-        note.sent_at = timezone.now()
-        note.save(update_fields=["sent_at"])
+        marked = EmailNotification.objects.filter(pk=note.pk, sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        )
+        if not marked:
+            return
         # The timeline is shown to shoppers: staff addresses stay on the EmailNotification.
         to = "staff" if kind in STAFF_KINDS else ", ".join(recipients)
         events.record(
             order,
             OrderEvent.Kind.EMAIL_SENT,
             f"{Kind(kind).label} email sent to {to}.",
-            data={"email": kind},
+            data={"email": kind, "message_id": note.message_id},
         )
-    logger.info("order %s: %s email sent to %s", order.number, kind, recipients)
-    return True

@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from cart.models import Cart, CartItem
 from catalog.models import StockLevel
 from orders.errors import InvalidOrder
-from orders.models import EmailNotification, GatewayTransaction, Order, Reservation
+from orders.models import GatewayTransaction, Order, Reservation
 
 
 @contextmanager
@@ -73,12 +73,6 @@ def held_reservations(order: Order) -> QuerySet[Reservation]:
         .filter(order=order, state=Reservation.State.RESERVED)
         .order_by("pk")
     )
-
-
-def email_notification(pk: int) -> EmailNotification:
-    """An email's row, locked while it is sent: a retry beside a slow attempt waits, then finds
-    it sent."""
-    return EmailNotification.objects.select_for_update().get(pk=pk)
 
 
 def gateway_transaction(key: str) -> QuerySet[GatewayTransaction]:

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -49,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "shop.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login (django-axes) into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -109,9 +115,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or client before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# API tokens stop working this many hours after they were issued (and at any password change).
+API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=720.0)
+
+# --- Cache, login lockout, rate limits ----------------------------------------------------
+# Throttle counters and lockouts live in the cache, so every web process must share it: Redis
+# in production (CACHE_URL=redis://redis:6379/1), this process's memory in development.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one account (from anywhere) or from
+# one client address (for any accounts), logins are refused for AXES_COOLOFF_MINUTES; a password
+# reset lifts an account's lock. Counters are in the shared cache.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "shop.clients.login_username"
+AXES_CLIENT_IP_CALLABLE = "shop.clients.client_ip"
+AXES_LOCKOUT_CALLABLE = "shop.clients.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Page and API rate limits ("<count>/<seconds>s|min|h|d"), counted in the cache per session,
+# account and client address; see shop/ratelimit.py.
+RATE_LIMIT_CHECKOUT = env.str("RATE_LIMIT_CHECKOUT", default="10/10min")
+CHECKOUT_DECLINE_LIMIT = env.int("CHECKOUT_DECLINE_LIMIT", default=5)
+RATE_LIMIT_GUEST_EMAIL = env.str("RATE_LIMIT_GUEST_EMAIL", default="5/h")
+RATE_LIMIT_ANONYMOUS_CARTS = env.str("RATE_LIMIT_ANONYMOUS_CARTS", default="30/h")
 
 # --- I18N / static ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -138,11 +176,21 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Temporal Shop <shop@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SHOP_STAFF_EMAILS = env.list("SHOP_STAFF_EMAILS", default=["staff@example.com"])
+# Seconds any one SMTP call may take (connect, each command): a hung mail server can't hold an
+# activity, or a worker's drain, for longer.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+# An attempt that started sending less than this long ago is assumed still sending: a retry
+# beside it waits instead of sending a second copy.
+EMAIL_SEND_LEASE_SECONDS = env.float("EMAIL_SEND_LEASE_SECONDS", default=EMAIL_TIMEOUT * 4)
 SHOP_BASE_URL = env.str("SHOP_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Temporal -----------------------------------------------------------------------------
 TEMPORAL_ADDRESS = env.str("TEMPORAL_ADDRESS", default="localhost:7233")
 TEMPORAL_NAMESPACE = env.str("TEMPORAL_NAMESPACE", default="default")
+# The steps that send email run on their own queue (a hung mail server holds only its slots);
+# runworker serves both by default, ``runworker --task-queue emails`` a separate email pool.
+# Empty: emails run on TEMPORAL_TASK_QUEUE.
+TEMPORAL_EMAIL_TASK_QUEUE = env.str("TEMPORAL_EMAIL_TASK_QUEUE", default="emails")
 TEMPORAL_TASK_QUEUE = env.str("TEMPORAL_TASK_QUEUE", default="orders")
 TEMPORAL_API_KEY = env.str("TEMPORAL_API_KEY", default="")
 TEMPORAL_TLS_CERT = env.str("TEMPORAL_TLS_CERT", default="")  # path to a PEM file
@@ -270,6 +318,27 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Pages run only the shop's own scripts and styles (no inline script or style, no CDN).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+# /api/schema/ and /api/docs/: off in production unless wanted (API_DOCS=false hides them).
+API_DOCS = env.bool("API_DOCS", default=True)
 CSRF_FAILURE_VIEW = "shop.views.csrf_failure"
 
 # --- Logging ------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ def _test_settings(settings, tmp_path):
     settings.TEMPORAL_ADDRESS = "127.0.0.1:1"
     settings.TEMPORAL_CLIENT_TIMEOUT = 2.0
     settings.TEMPORAL_TASK_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
+    # Emails on the orders queue unless a test splits them (one worker serves a test).
+    settings.TEMPORAL_EMAIL_TASK_QUEUE = ""
     reset_client()
     yield
     reset_client()

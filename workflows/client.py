@@ -112,6 +112,7 @@ def order_input(order_number: str) -> OrderInput:
         retry_maximum_interval_seconds=config.retry_maximum_interval_seconds,
         payment_retry_seconds=config.payment_retry_seconds,
         authorization_seconds=config.authorization_seconds,
+        email_task_queue=config.email_task_queue,
     )
 
 

@@ -20,4 +20,5 @@ def workflow_config() -> WorkflowConfig:
         retry_maximum_interval_seconds=float(settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS),
         payment_retry_seconds=float(settings.PAYMENT_RETRY_MINUTES) * 60.0,
         authorization_seconds=float(settings.PAYMENT_AUTHORIZATION_DAYS) * 86400.0,
+        email_task_queue=settings.TEMPORAL_EMAIL_TASK_QUEUE,
     )

@@ -24,6 +24,19 @@ LOCAL_STEPS_PATCH = "local-db-steps"
 # A local step retries inside the workflow (backoffs over a minute become timers) until this
 # bound; then it fails like a business error and the order is compensated.
 LOCAL_STEP_SCHEDULE_TO_CLOSE = timedelta(hours=1)
+# The steps that talk to the mail server run on ``config.email_task_queue`` when it is set
+# (patch ``email-task-queue``).
+EMAIL_STEPS = frozenset(
+    {
+        "send_confirmation_email",
+        "send_delivery_email",
+        "send_failure_email",
+        "send_cancellation_email",
+        "record_delivery_overdue",
+        "record_compensation_failed",
+    }
+)
+EMAIL_TASK_QUEUE_PATCH = "email-task-queue"
 
 
 def schedule_step(
@@ -52,10 +65,18 @@ def schedule_step(
             schedule_to_close_timeout=max(LOCAL_STEP_SCHEDULE_TO_CLOSE, start_to_close),
             retry_policy=retry_policy,
         )
+    task_queue = None
+    if (
+        activity in EMAIL_STEPS
+        and config.email_task_queue
+        and workflow.patched(EMAIL_TASK_QUEUE_PATCH)
+    ):
+        task_queue = config.email_task_queue
     return workflow.execute_activity(
         activity,
         args=args,
         result_type=result_type,
+        task_queue=task_queue,
         start_to_close_timeout=start_to_close,
         retry_policy=retry_policy,
     )

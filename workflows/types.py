@@ -39,6 +39,7 @@ class OrderInput:
     retry_maximum_interval_seconds: float | None = None
     payment_retry_seconds: float | None = None
     authorization_seconds: float | None = None
+    email_task_queue: str | None = None
 
     def config(self) -> WorkflowConfig | None:
         """The settings this input carries, or None for an input that carries none."""
@@ -58,6 +59,7 @@ class OrderInput:
             ),
             payment_retry_seconds=_or(self.payment_retry_seconds, defaults.payment_retry_seconds),
             authorization_seconds=_or(self.authorization_seconds, defaults.authorization_seconds),
+            email_task_queue=self.email_task_queue or "",
         )
 
 
@@ -73,6 +75,9 @@ class WorkflowConfig:
     # authorization may stay uncaptured (providers let holds lapse after about a week).
     payment_retry_seconds: float = 30 * 60.0
     authorization_seconds: float = 7 * 86400.0
+    # Where the steps that talk to the mail server run ('' = the workflow's own queue), so a
+    # hung mail server holds only that queue's slots.
+    email_task_queue: str = ""
 
 
 def _or(value: float | None, default: float) -> float:

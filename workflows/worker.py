@@ -52,13 +52,15 @@ def create_worker(
     max_concurrent_activities: int = 10,
     activity_executor: Executor | None = None,
     graceful_shutdown_timeout: timedelta = timedelta(seconds=30),
+    workflows: bool = True,
 ) -> Worker:
-    """A worker for ``task_queue`` (not started: ``await worker.run()``)."""
+    """A worker for ``task_queue`` (not started: ``await worker.run()``): the workflows and
+    every activity, or (``workflows=False``) only the activities, as the email queue's pool."""
     executor = activity_executor or ActivityExecutor(max_concurrent_activities)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=WORKFLOWS,
+        workflows=WORKFLOWS if workflows else [],
         activities=ACTIVITIES,
         activity_executor=executor,
         max_concurrent_activities=max_concurrent_activities,

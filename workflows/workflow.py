@@ -36,7 +36,11 @@ to add one: ``docs/ARCHITECTURE.md``, "Adding a workflow step safely"):
   activities there.
 - ``authorize-capture``: ``authorize_payment`` (compensated by ``void_payment``) replaces
   ``charge_payment`` (compensated by ``refund_payment``), and ``capture_payment`` runs right
-  after ``create_shipment``. Histories recorded before it charge at once.
+  after ``create_shipment``; a decline waits for ``retry_payment``; the shipment races the
+  authorization's lifetime. Histories recorded before it charge at once.
+- ``email-task-queue``: the steps that talk to the mail server (``scheduling.EMAIL_STEPS``) run
+  on ``email_task_queue`` from the input, when it is set. Histories recorded before it ran them
+  on the workflow's queue.
 """
 
 from __future__ import annotations

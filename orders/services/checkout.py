@@ -25,6 +25,7 @@ from cart.services import contents_version
 from orders.events import record
 from orders.models import Order, OrderEvent, OrderLine
 from orders.payments import CardToken
+from orders.status import FINAL as FINAL_STATUSES
 from orders.status import OrderStatus
 from shop import locks
 from workflows.client import TemporalUnavailable, start_order_workflow
@@ -246,11 +247,16 @@ def record_workflow_started(order: Order, started_now: bool) -> None:
 
 
 def start_pending_orders(limit: int | None = None) -> int:
-    """Start the workflow of every received order that has none yet, oldest first. Stops at
-    the first failure to reach Temporal. Returns how many were started (or found running)."""
-    pending = Order.objects.filter(
-        workflow_started_at__isnull=True, status=OrderStatus.RECEIVED
-    ).order_by("created_at", "pk")
+    """Start the workflow of every open order with no workflow on record, oldest first. Stops
+    at the first failure to reach Temporal. Returns how many were started (or found running)."""
+    # Not only received orders: one whose start went through while its bookkeeping failed
+    # (a cut connection, a start RPC that timed out on our side) runs on; starting it again is
+    # rejected as a duplicate and repairs the bookkeeping.
+    pending = (
+        Order.objects.filter(workflow_started_at__isnull=True)
+        .exclude(status__in=FINAL_STATUSES)
+        .order_by("created_at", "pk")
+    )
     if limit is not None:
         pending = pending[:limit]
     started = 0

@@ -2,8 +2,12 @@
 
 Cancel, mark delivered and carrier events all go through the order's workflow (the ``cancel``
 update and the ``carrier_event`` signal), whose activities write the status moves and their
-``OrderEvent``s. The one exception is an order whose workflow was never started (Temporal was
-down at checkout): it is cancelled directly in the database, under the order's row lock.
+``OrderEvent``s. Whether an order has a workflow is Temporal's answer (the id is
+deterministic), not the ``workflow_started_at`` bookkeeping alone: an order without it is asked
+about first, and its bookkeeping repaired when Temporal has the workflow. Only an order Temporal
+has no workflow for (or can't be asked about) is cancelled directly in the database, under the
+order's row lock; its money is safe either way (a provider answer is recorded before any
+status move, and a workflow that then finds its order cancelled voids what it authorized).
 Staff actions additionally record a ``staff_action`` event with the staff member's email.
 """
 
@@ -15,7 +19,7 @@ from django.db import transaction
 
 from orders.events import IllegalTransition, move, record
 from orders.models import EmailNotification, Order, OrderEvent, Shipment
-from orders.services.checkout import start_workflow_for
+from orders.services.checkout import record_workflow_started, start_workflow_for
 from orders.services.emails import send_email
 from orders.status import FINAL, OrderStatus
 from shop.locks import locked_order
@@ -78,7 +82,7 @@ def cancel_order(order: Order, actor: str, reason: str = "", *, staff: bool = Fa
     order.refresh_from_db(fields=["status", "workflow_started_at"])
     if not order.is_cancellable:
         outcome = Outcome(False, _not_cancellable_message(order))
-    elif order.workflow_started_at is None:
+    elif order.workflow_started_at is None and not _has_workflow(order):
         outcome = _cancel_without_workflow(order, actor, reason)
     else:
         outcome = _cancel_through_workflow(order, actor, reason)
@@ -88,6 +92,17 @@ def cancel_order(order: Order, actor: str, reason: str = "", *, staff: bool = Fa
         verb = "cancelled" if outcome.ok else "cancel refused"
         _staff_event(order, actor, f"Staff {verb}: {outcome.message}", {"reason": reason})
     return outcome
+
+
+def _has_workflow(order: Order) -> bool:
+    """Ask Temporal whether the order has a workflow; repair the bookkeeping when it does.
+    False when Temporal has none or can't be reached."""
+    try:
+        client.describe_order_workflow(order.number, with_progress=False)
+    except (WorkflowNotFound, TemporalUnavailable):
+        return False
+    record_workflow_started(order, started_now=False)
+    return True
 
 
 def _cancel_without_workflow(order: Order, actor: str, reason: str) -> Outcome | None:
@@ -204,7 +219,7 @@ def start_missing_workflow(order: Order, actor: str) -> Outcome:
     """Staff start the workflow of an order the sweeper has not started yet (through
     checkout's ``start_workflow_for``; a duplicate start is harmless)."""
     order.refresh_from_db(fields=["status", "workflow_started_at"])
-    if order.workflow_started_at is not None or order.status != OrderStatus.RECEIVED:
+    if order.workflow_started_at is not None or order.status in FINAL:
         return Outcome(False, f"Order {order.number} already has a workflow.")
     if not start_workflow_for(order):  # never raises: False when Temporal is unreachable
         return Outcome(False, TEMPORAL_DOWN_MESSAGE)

@@ -1,10 +1,18 @@
 """``python manage.py runworker``: run the Temporal worker for orders.
 
 Connects with the settings (address, namespace, API key / mTLS), retrying for
-``--connect-timeout`` seconds, then runs ``OrderWorkflow`` and its activities on a thread pool
-of ``--max-concurrent-activities`` threads. Every ``ORDER_SWEEP_INTERVAL_SECONDS`` a sweeper
-thread starts the orders that have no workflow yet. SIGINT/SIGTERM drain gracefully (running
-activities finish); a second signal exits at once.
+``--connect-timeout`` seconds, then serves, by default, both task queues: the orders queue
+(``TEMPORAL_TASK_QUEUE``: ``OrderWorkflow`` and its activities on ``--max-concurrent-activities``
+threads) and the email queue (``TEMPORAL_EMAIL_TASK_QUEUE``: the steps that talk to the mail
+server, on ``--max-concurrent-email-activities`` threads of their own, so a hung mail server
+can't take the slots payments and shipments need). ``--task-queue Q`` serves only ``Q`` (a
+separate email pool in production: ``--task-queue emails``). Every
+``ORDER_SWEEP_INTERVAL_SECONDS`` a sweeper thread starts the orders that have no workflow yet.
+
+SIGINT/SIGTERM drain: polling stops and running activities get ``--graceful-shutdown-timeout``
+seconds; the process exits at the latest ``DRAIN_MARGIN_SECONDS`` after that, whatever an
+activity does (a sync activity can't be interrupted; it is retried elsewhere). A second signal
+exits at once.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -30,17 +39,31 @@ from workflows.worker import create_worker
 
 logger = logging.getLogger("workflows.runworker")
 
+# How long past the drain time a stopping worker may take before the process ends anyway.
+DRAIN_MARGIN_SECONDS = 5.0
+
 
 class Command(BaseCommand):
     help = "Run the Temporal worker that processes orders (OrderWorkflow and its activities)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--task-queue", default=None, help="Default: TEMPORAL_TASK_QUEUE.")
+        parser.add_argument(
+            "--task-queue",
+            default=None,
+            help="Serve only this queue (default: TEMPORAL_TASK_QUEUE and "
+            "TEMPORAL_EMAIL_TASK_QUEUE).",
+        )
         parser.add_argument(
             "--max-concurrent-activities",
             type=int,
             default=10,
             help="Activities run at once (also the size of the activity thread pool).",
+        )
+        parser.add_argument(
+            "--max-concurrent-email-activities",
+            type=int,
+            default=4,
+            help="Email steps run at once on the email queue (its own thread pool).",
         )
         parser.add_argument(
             "--connect-timeout",
@@ -63,16 +86,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        task_queue = options["task_queue"] or settings.TEMPORAL_TASK_QUEUE
         size = options["max_concurrent_activities"]
-        if size < 1:
-            raise CommandError("--max-concurrent-activities must be at least 1.")
+        email_size = options["max_concurrent_email_activities"]
+        if size < 1 or email_size < 1:
+            raise CommandError("--max-concurrent-(email-)activities must be at least 1.")
         sweep = options["sweep_interval"]
         if sweep is None:
             sweep = float(settings.ORDER_SWEEP_INTERVAL_SECONDS)
         runner = WorkerRunner(
-            task_queue=task_queue,
-            max_concurrent_activities=size,
+            queues=served_queues(options["task_queue"], size, email_size),
             connect_timeout=options["connect_timeout"],
             graceful_shutdown_timeout=options["graceful_shutdown_timeout"],
             sweep_interval=sweep,
@@ -97,14 +119,12 @@ class WorkerRunner:
     def __init__(
         self,
         *,
-        task_queue: str,
-        max_concurrent_activities: int,
+        queues: list[Queue],
         connect_timeout: float,
         graceful_shutdown_timeout: float,
         sweep_interval: float,
     ) -> None:
-        self.task_queue = task_queue
-        self.size = max_concurrent_activities
+        self.queues = queues
         self.connect_timeout = connect_timeout
         self.graceful_shutdown_timeout = graceful_shutdown_timeout
         self.sweep_interval = sweep_interval
@@ -136,25 +156,32 @@ class WorkerRunner:
         client = await self.connect()
         if client is None:
             return
-        worker = create_worker(
-            client,
-            task_queue=self.task_queue,
-            max_concurrent_activities=self.size,
-            graceful_shutdown_timeout=timedelta(seconds=self.graceful_shutdown_timeout),
-        )
+        workers = [
+            create_worker(
+                client,
+                task_queue=queue.name,
+                max_concurrent_activities=queue.size,
+                graceful_shutdown_timeout=timedelta(seconds=self.graceful_shutdown_timeout),
+                workflows=queue.workflows,
+            )
+            for queue in self.queues
+        ]
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self.on_signal, worker)
-        sweeper = self.start_sweeper()
-        logger.info(
-            "worker started: address=%s namespace=%s task_queue=%s max_concurrent_activities=%s",
-            settings.TEMPORAL_ADDRESS,
-            settings.TEMPORAL_NAMESPACE,
-            self.task_queue,
-            self.size,
-        )
+            loop.add_signal_handler(sig, self.on_signal, workers)
+        sweeper = self.start_sweeper() if any(q.workflows for q in self.queues) else None
+        for queue in self.queues:
+            logger.info(
+                "worker started: address=%s namespace=%s task_queue=%s "
+                "max_concurrent_activities=%s workflows=%s",
+                settings.TEMPORAL_ADDRESS,
+                settings.TEMPORAL_NAMESPACE,
+                queue.name,
+                queue.size,
+                queue.workflows,
+            )
         try:
-            await worker.run()
+            await asyncio.gather(*(worker.run() for worker in workers))
         finally:
             self.stop_sweeping.set()
             if sweeper is not None:
@@ -163,7 +190,7 @@ class WorkerRunner:
                 loop.remove_signal_handler(sig)
         logger.info("worker stopped")
 
-    def on_signal(self, worker: Any) -> None:
+    def on_signal(self, workers: list[Any]) -> None:
         self.signals += 1
         if self.signals == 1:
             logger.info(
@@ -171,11 +198,13 @@ class WorkerRunner:
                 self.graceful_shutdown_timeout,
             )
             self.stop_sweeping.set()
-            asyncio.ensure_future(worker.shutdown())
+            for worker in workers:
+                asyncio.ensure_future(worker.shutdown())
+            if _from_command_line():
+                deadline = self.graceful_shutdown_timeout + DRAIN_MARGIN_SECONDS
+                asyncio.get_running_loop().call_later(deadline, _exit_now, "drain time over")
         else:
-            logger.warning("second signal: exiting now")
-            logging.shutdown()
-            os._exit(1)
+            _exit_now("second signal")
 
     def start_sweeper(self) -> threading.Thread | None:
         if self.sweep_interval <= 0:
@@ -189,6 +218,31 @@ class WorkerRunner:
             sweep_once()
             if self.stop_sweeping.wait(self.sweep_interval):
                 break
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    size: int
+    workflows: bool  # the orders queue runs the workflows; the email queue only activities
+
+
+def served_queues(only: str | None, size: int, email_size: int) -> list[Queue]:
+    """The queues this process serves: ``only``, or the orders queue and the email queue."""
+    orders, emails = settings.TEMPORAL_TASK_QUEUE, settings.TEMPORAL_EMAIL_TASK_QUEUE
+    if only:
+        is_email = bool(emails) and only == emails and only != orders
+        return [Queue(only, email_size if is_email else size, workflows=not is_email)]
+    queues = [Queue(orders, size, workflows=True)]
+    if emails and emails != orders:
+        queues.append(Queue(emails, email_size, workflows=False))
+    return queues
+
+
+def _exit_now(why: str) -> None:
+    logger.warning("%s: exiting now", why)
+    logging.shutdown()
+    os._exit(1)
 
 
 def _from_command_line() -> bool:
