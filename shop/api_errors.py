@@ -13,11 +13,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from shop import database_errors
 
 logger = logging.getLogger("shop.api")
 
@@ -76,6 +79,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = ApiError(413, "request_too_large", "The request body is too large.")
     elif isinstance(exc, SuspiciousOperation):
         exc = ApiError(400, "bad_request", "The request could not be understood.")
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        logger.warning("database unavailable in the API: %s", exc)
+        set_rollback()
+        return Response(
+            {"code": "temporarily_unavailable", "detail": database_errors.MESSAGE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(database_errors.RETRY_AFTER_SECONDS)},
+        )
 
     if not isinstance(exc, exceptions.APIException):
         view = context.get("view")

@@ -10,6 +10,7 @@ from orders.payments.base import (
     PaymentDeclined,
     PaymentError,
     PaymentGateway,
+    ProviderRecord,
     TransientPaymentError,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "PaymentDeclined",
     "PaymentError",
     "PaymentGateway",
+    "ProviderRecord",
     "TransientPaymentError",
     "get_gateway",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 
@@ -20,6 +22,18 @@ class CardToken:
 class GatewayResult:
     reference: str
     status: str  # "succeeded"
+
+
+@dataclass(frozen=True)
+class ProviderRecord:
+    """One money movement as the provider's books show it (for reconciliation)."""
+
+    idempotency_key: str
+    kind: str  # authorize | capture | void | refund | charge
+    reference: str
+    amount: Decimal
+    currency: str
+    created_at: datetime
 
 
 class PaymentError(Exception):
@@ -97,3 +111,9 @@ class PaymentGateway(ABC):
     ) -> GatewayResult:
         """Refund ``amount`` (all or part) of a capture or charge, once per idempotency key.
         Raises ``PaymentError`` (more than is left to refund) or ``TransientPaymentError``."""
+
+    def succeeded_before(self, before: datetime) -> Iterator[ProviderRecord]:
+        """Every successful money movement the provider recorded before ``before`` (for
+        ``manage.py reconcile_payments``). Providers that can't list them raise
+        ``NotImplementedError``."""
+        raise NotImplementedError(f"{self.name} can't list its transactions.")

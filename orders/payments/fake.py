@@ -15,8 +15,8 @@ was captured.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -29,6 +29,7 @@ from orders.payments.base import (
     PaymentDeclined,
     PaymentError,
     PaymentGateway,
+    ProviderRecord,
     TransientPaymentError,
 )
 from shop import locks
@@ -219,6 +220,18 @@ class FakeGateway(PaymentGateway):
         return row
 
     TRANSIENT_FAILURES = 2
+
+    def succeeded_before(self, before: datetime) -> Iterator[ProviderRecord]:
+        rows = GatewayTransaction.objects.filter(status="succeeded", created_at__lt=before)
+        for row in rows.order_by("pk").iterator():
+            yield ProviderRecord(
+                idempotency_key=row.idempotency_key,
+                kind=row.kind,
+                reference=row.reference,
+                amount=Decimal(row.amount),
+                currency=row.currency,
+                created_at=row.created_at,
+            )
 
     @staticmethod
     def _result(row: GatewayTransaction) -> GatewayResult:
