@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A dropped database connection mid-request answers 503 + Retry-After, not 500.
+    "shop.database_errors.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "shop.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
