@@ -37,6 +37,18 @@ EMAIL_STEPS = frozenset(
     }
 )
 EMAIL_TASK_QUEUE_PATCH = "email-task-queue"
+# Database-only regular steps finish in milliseconds: a short start-to-close bounds how long a
+# task lost with a stopping or crashed worker waits before another worker retries it.
+SHORT_STEPS = frozenset(
+    {
+        "apply_carrier_event",
+        "complete_order",
+        "release_inventory",
+        "mark_order_failed",
+        "mark_order_cancelled",
+    }
+)
+SHORT_STEP_TIMEOUT = timedelta(seconds=10)
 
 
 def schedule_step(
@@ -50,6 +62,8 @@ def schedule_step(
     """Schedule ``activity``: a local activity for ``local_steps`` (once patched), else a
     regular one; same timeout and retry policy either way."""
     start_to_close = timedelta(seconds=config.activity_timeout_seconds)
+    if activity in SHORT_STEPS:
+        start_to_close = min(start_to_close, SHORT_STEP_TIMEOUT)
     retry_policy = RetryPolicy(
         initial_interval=timedelta(seconds=config.retry_initial_interval_seconds),
         backoff_coefficient=2.0,
