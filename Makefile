@@ -34,6 +34,7 @@ format: install
 ## Benchmarks: ratios against baselines measured in the same run
 bench: install
 	$(PY) -m bench.orders
+	$(PY) -m bench.checkout
 	$(PY) -m bench.pages
 
 worker: install

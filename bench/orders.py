@@ -108,6 +108,7 @@ class Bench:
 
     async def _start_workers(self) -> None:
         # Workers must be built on the loop that runs them (the workflow runtime binds to it).
+        from django.conf import settings
         from temporalio.worker import Worker
 
         from bench.bare_workflow import BareWorkflow, noop
@@ -131,6 +132,15 @@ class Bench:
                     max_concurrent_activities=size,
                 )
             self.workers.append(worker)
+        if settings.TEMPORAL_EMAIL_TASK_QUEUE:  # the email steps' own pool, as runworker's
+            self.workers.append(
+                create_worker(
+                    self.client,
+                    task_queue=settings.TEMPORAL_EMAIL_TASK_QUEUE,
+                    max_concurrent_activities=4,
+                    workflows=False,
+                )
+            )
         self._tasks = [asyncio.ensure_future(w.run()) for w in self.workers]
         await asyncio.sleep(0.5)
 
