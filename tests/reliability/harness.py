@@ -237,21 +237,34 @@ def make_order(product: Any, quantity: int = 1, *, token: str = "tok_success_rel
     return order
 
 
-def charges_of(order_number: str) -> dict[str, int]:
-    """How many times the order was charged, as the provider and as the shop see it."""
+def payments_of(order_number: str) -> dict[str, list[tuple[str, str, str]]]:
+    """The order's money as the provider (the fake gateway's ledger) and the shop (``Payment``
+    rows) see it: one ``(kind, idempotency key, status)`` per call, its retries counted once.
+    Compare with ``authorized_and_captured_once``."""
     from orders.models import GatewayTransaction, Payment
 
+    ledger = GatewayTransaction.objects.filter(idempotency_key__startswith=f"order-{order_number}-")
+    shop = Payment.objects.filter(order__number=order_number)
     return {
-        "gateway_succeeded": GatewayTransaction.objects.filter(
-            idempotency_key=f"order-{order_number}-charge", kind="charge", status="succeeded"
-        ).count(),
-        "gateway_charges": GatewayTransaction.objects.filter(
-            idempotency_key__startswith=f"order-{order_number}-", kind="charge"
-        ).count(),
-        "payments_succeeded": Payment.objects.filter(
-            order__number=order_number, kind="charge", status="succeeded"
-        ).count(),
-        "refunds": Payment.objects.filter(order__number=order_number, kind="refund").count(),
+        "gateway": sorted(ledger.values_list("kind", "idempotency_key", "status")),
+        "payments": sorted(shop.values_list("kind", "idempotency_key", "status")),
+    }
+
+
+def authorized_and_captured_once(order_number: str) -> dict[str, list[tuple[str, str, str]]]:
+    """``payments_of`` an order whose total was authorized exactly once and captured exactly
+    once: nothing charged at once, voided or refunded."""
+    authorize = f"order-{order_number}-authorize"
+    capture = f"order-{order_number}-capture"
+    return {
+        "gateway": [
+            ("authorize", authorize, "succeeded"),
+            ("capture", capture, "succeeded"),
+        ],
+        "payments": [
+            ("authorization", authorize, "succeeded"),
+            ("capture", capture, "succeeded"),
+        ],
     }
 
 

@@ -188,12 +188,14 @@ def test_twenty_concurrent_checkouts_for_five_units_ship_five_and_fail_fifteen(
         OrderEvent.objects.filter(kind="failed").values_list("data__code", flat=True)
     ) == {"OutOfStock": 15}
 
-    # and: stock is exactly 0; only the shipped orders hold (committed) stock or were charged
+    # and: stock is exactly 0; only the shipped orders hold (committed) stock, and only they
+    # were authorized and captured (the others never reached the card)
     assert StockLevel.objects.get(product=product).quantity == 0
     shipped = set(Order.objects.filter(status="shipped").values_list("pk", flat=True))
     assert sorted(Reservation.objects.values_list("order_id", "quantity", "state")) == sorted(
         (pk, 1, "committed") for pk in shipped
     )
     assert sorted(Payment.objects.values_list("order_id", "kind", "status")) == sorted(
-        (pk, "charge", "succeeded") for pk in shipped
+        [(pk, "authorization", "succeeded") for pk in shipped]
+        + [(pk, "capture", "succeeded") for pk in shipped]
     )

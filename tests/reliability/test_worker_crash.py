@@ -1,6 +1,7 @@
 """Worker crash: the ``runworker`` process is SIGKILLed in the middle of an order (right after
-the charge committed, or while creating the shipment); a restarted ``runworker`` finishes the
-order with exactly one charge, one shipment and one confirmation email."""
+the provider accepted the authorization, right after it accepted the capture, or while creating
+the shipment); a restarted ``runworker`` finishes the order with exactly one authorization, one
+capture, one shipment and one confirmation email."""
 
 from __future__ import annotations
 
@@ -10,10 +11,16 @@ import signal
 import pytest
 
 from catalog.models import StockLevel
-from orders.models import EmailNotification, Order, Reservation, Shipment
+from orders.models import EmailNotification, GatewayTransaction, Order, Reservation, Shipment
 from orders.services.checkout import start_workflow_for
 from tests.factories import ProductFactory, set_stock
-from tests.reliability.harness import charges_of, make_order, order_state, wait_until
+from tests.reliability.harness import (
+    authorized_and_captured_once,
+    make_order,
+    order_state,
+    payments_of,
+    wait_until,
+)
 from workflows import client as temporal_client
 from workflows.types import CarrierEvent
 
@@ -32,12 +39,33 @@ def status_of(order: Order) -> str:
 @pytest.mark.parametrize(
     ("crash_at", "activity", "attempt", "done_before_crash"),
     [
-        # The provider recorded the charge and the shop its Payment; the activity never reported.
-        ("after_charge", "charge_payment", 2, {"status": "paid", "shipments": 0}),
-        # The shipment row committed; the local activity never reported: its attempt was not
-        # recorded in history, so the restarted worker runs it again from attempt 1.
-        ("during_shipment", "create_shipment", 1, {"status": "shipped", "shipments": 1}),
+        # The provider accepted the authorization and the shop recorded its Payment; the
+        # activity never reported.
+        (
+            "after_authorize",
+            "authorize_payment",
+            2,
+            {"status": "authorized", "shipments": 0, "payments": 1},
+        ),
+        # The parcel left, the provider accepted the capture and the shop recorded its Payment;
+        # the activity never reported.
+        (
+            "after_capture",
+            "capture_payment",
+            2,
+            {"status": "shipped", "shipments": 1, "payments": 2},
+        ),
+        # The shipment row committed (nothing captured yet); the local activity never reported:
+        # its attempt was not recorded in history, so the restarted worker runs it again from
+        # attempt 1.
+        (
+            "during_shipment",
+            "create_shipment",
+            1,
+            {"status": "shipped", "shipments": 1, "payments": 1},
+        ),
     ],
+    ids=["after_authorize", "after_capture", "during_shipment"],
 )
 def test_killed_worker_is_restarted_and_finishes_the_order_once(
     crash_at, activity, attempt, done_before_crash, temporal, worker_process, tmp_path
@@ -54,7 +82,10 @@ def test_killed_worker_is_restarted_and_finishes_the_order_once(
     assert marker.read_text() == crash_at
     assert status_of(order) == done_before_crash["status"]
     assert Shipment.objects.filter(order=order).count() == done_before_crash["shipments"]
-    assert charges_of(order.number)["gateway_succeeded"] == 1
+    # (the authorization, and the capture too when the crash came after it, each once)
+    once = authorized_and_captured_once(order.number)
+    done = done_before_crash["payments"]
+    assert payments_of(order.number) == {where: rows[:done] for where, rows in once.items()}
 
     # and: runworker is started again (same environment: the marker makes the crash once-only)
     worker.start()
@@ -89,13 +120,18 @@ def test_killed_worker_is_restarted_and_finishes_the_order_once(
         message=lambda: f"order completed: {order_state(order.number)}",
     )
 
-    # then: one charge at the provider and in the shop, one shipment, one email of each kind
-    assert charges_of(order.number) == {
-        "gateway_succeeded": 1,
-        "gateway_charges": 1,
-        "payments_succeeded": 1,
-        "refunds": 0,
-    }
+    # then: exactly one authorization and exactly one capture, at the provider and in the shop
+    # (the retried activity found its Payment and did not call the provider again), nothing
+    # voided or refunded; one shipment, one email of each kind
+    assert payments_of(order.number) == authorized_and_captured_once(order.number)
+    assert sorted(
+        GatewayTransaction.objects.filter(
+            idempotency_key__startswith=f"order-{order.number}-"
+        ).values_list("kind", "attempts")
+    ) == [("authorize", 1), ("capture", 1)]
+    assert sorted(
+        order.events.filter(kind__startswith="payment_").values_list("kind", flat=True)
+    ) == ["payment_authorized", "payment_captured"]
     assert Shipment.objects.filter(order=order).count() == 1
     emails = EmailNotification.objects.filter(order=order).order_by("kind")
     assert [(e.kind, e.sent_at is not None) for e in emails] == [

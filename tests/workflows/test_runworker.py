@@ -121,8 +121,9 @@ def test_sweeper_starts_orders_without_a_workflow(temporal):
 
 @pytest.fixture
 def gated_worker(tmp_path, temporal, settings, background_loop):
-    """A ``runworker`` subprocess on this test's PostgreSQL database whose charges wait for
-    ``gate/release``; yields (process, gate dir, a client, the task queue)."""
+    """A ``runworker`` subprocess on this test's PostgreSQL database whose payment
+    authorizations wait for ``gate/release``; yields (process, gate dir, a client, the task
+    queue)."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process can't see SQLite's in-memory test database")
     gate = tmp_path / "gate"
@@ -155,13 +156,13 @@ def gated_worker(tmp_path, temporal, settings, background_loop):
             process.wait(10)
 
 
-def _start_and_hold_in_charge(gated_worker, background_loop) -> Order:
+def _start_and_hold_in_authorization(gated_worker, background_loop) -> Order:
     process, gate, client, task_queue = gated_worker
     order = make_order()
     background_loop.run(start(client, order, task_queue), timeout=10)
     deadline = time.monotonic() + 20
     while not (gate / "entered").exists():
-        assert time.monotonic() < deadline, "the charge never started"
+        assert time.monotonic() < deadline, "the authorization never started"
         time.sleep(0.05)
     return order
 
@@ -169,11 +170,11 @@ def _start_and_hold_in_charge(gated_worker, background_loop) -> Order:
 @pytest.mark.temporal
 @pytest.mark.django_db(transaction=True)
 def test_sigterm_lets_the_running_activity_finish(gated_worker, background_loop, tmp_path):
-    # Given a worker process inside a charge
+    # Given a worker process inside a payment authorization
     process, gate, _, _ = gated_worker
-    order = _start_and_hold_in_charge(gated_worker, background_loop)
+    order = _start_and_hold_in_authorization(gated_worker, background_loop)
 
-    # When it gets SIGTERM, then the charge is let go
+    # When it gets SIGTERM, then the authorization is let go
     process.send_signal(signal.SIGTERM)
     wait_for_log(tmp_path, "draining")
     time.sleep(0.3)
@@ -181,21 +182,21 @@ def test_sigterm_lets_the_running_activity_finish(gated_worker, background_loop,
     (gate / "release").touch()
     code = process.wait(30)
 
-    # Then it waited for the charge, which committed, and exited cleanly
+    # Then it waited for the authorization, which committed, and exited cleanly
     assert still_running
     assert code == 0, (tmp_path / "worker.log").read_text()
     assert list(Payment.objects.filter(order=order).values_list("kind", "status")) == [
-        ("charge", "succeeded")
+        ("authorization", "succeeded")
     ]
-    assert Order.objects.get(pk=order.pk).status == "paid"
+    assert Order.objects.get(pk=order.pk).status == "authorized"
 
 
 @pytest.mark.temporal
 @pytest.mark.django_db(transaction=True)
 def test_a_second_signal_exits_at_once(gated_worker, background_loop, tmp_path):
-    # Given a draining worker process still inside a charge
+    # Given a draining worker process still inside a payment authorization
     process, _, _, _ = gated_worker
-    order = _start_and_hold_in_charge(gated_worker, background_loop)
+    order = _start_and_hold_in_authorization(gated_worker, background_loop)
     process.send_signal(signal.SIGTERM)
     wait_for_log(tmp_path, "draining")
 
@@ -203,7 +204,7 @@ def test_a_second_signal_exits_at_once(gated_worker, background_loop, tmp_path):
     process.send_signal(signal.SIGINT)
     code = process.wait(10)
 
-    # Then it stops at once without finishing the charge
+    # Then it stops at once without finishing the authorization
     assert code == 1
     assert "second signal: exiting now" in (tmp_path / "worker.log").read_text()
     assert Payment.objects.filter(order=order).count() == 0

@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.temporal, pytest.mark.django_db(transaction=True)]
 
 
 def test_happy_path_runs_through_delivery(time_skipping_worker, background_loop, settings):
-    # Given a paid-for order of 2 units with 10 in stock
+    # Given an order of 2 units with 10 in stock, paid with a card that authorizes
     order = make_order(quantity=2, stock=10)
 
     # When the workflow runs and the carrier reports in transit, then delivered
@@ -54,7 +54,8 @@ def test_happy_path_runs_through_delivery(time_skipping_worker, background_loop,
 
     result, progress = background_loop.run(scenario(), timeout=60)
 
-    # Then the order completed, stock was committed, one charge, two emails
+    # Then the order completed, stock was committed, the total authorized once and captured
+    # once (after the shipment), two emails
     assert result == OrderResult(order_number=order.number, status="completed", failure_reason="")
     order.refresh_from_db()
     assert order.status == "completed"
@@ -62,30 +63,43 @@ def test_happy_path_runs_through_delivery(time_skipping_worker, background_loop,
     assert list(Reservation.objects.filter(order=order).values_list("state", flat=True)) == [
         "committed"
     ]
-    charge = Payment.objects.get(order=order, kind="charge")
-    assert (charge.status, charge.amount) == ("succeeded", Decimal("44.88"))
+    assert list(
+        Payment.objects.filter(order=order).values_list(
+            "kind", "status", "amount", "idempotency_key"
+        )
+    ) == [
+        ("authorization", "succeeded", Decimal("44.88"), f"order-{order.number}-authorize"),
+        ("capture", "succeeded", Decimal("44.88"), f"order-{order.number}-capture"),
+    ]
     assert list(
         order.events.values_list("to_status", flat=True).filter(
             kind__in=[
                 "validated",
                 "stock_reserved",
-                "payment_charged",
+                "payment_authorized",
                 "shipped",
                 "in_transit",
                 "delivered",
                 "completed",
             ]
         )
-    ) == ["validated", "reserved", "paid", "shipped", "in_transit", "delivered", "completed"]
+    ) == ["validated", "reserved", "authorized", "shipped", "in_transit", "delivered", "completed"]
+    assert [
+        kind for kind in order.events.values_list("kind", flat=True) if kind.startswith("payment_")
+    ] == ["payment_authorized", "payment_captured"]
     assert sorted(EmailNotification.objects.filter(order=order).values_list("kind", flat=True)) == [
         "confirmation",
         "delivered",
     ]
     assert [m.to for m in mail.outbox] == [["guest@example.com"], ["guest@example.com"]]
-    assert (
-        GatewayTransaction.objects.filter(idempotency_key=f"order-{order.number}-charge").count()
-        == 1
-    )
+    assert list(
+        GatewayTransaction.objects.filter(
+            idempotency_key__startswith=f"order-{order.number}-"
+        ).values_list("idempotency_key", "kind", "status", "attempts")
+    ) == [
+        (f"order-{order.number}-authorize", "authorize", "succeeded", 1),
+        (f"order-{order.number}-capture", "capture", "succeeded", 1),
+    ]
     shipment = Shipment.objects.get(order=order)
     assert (progress.order_number, progress.current_step, progress.status) == (
         order.number,
@@ -95,8 +109,9 @@ def test_happy_path_runs_through_delivery(time_skipping_worker, background_loop,
     assert [(s.step, s.status, s.detail) for s in progress.steps] == [
         ("validate_order", "completed", ""),
         ("reserve_inventory", "completed", ""),
-        ("charge_payment", "completed", ""),
+        ("authorize_payment", "completed", ""),
         ("create_shipment", "completed", f"{shipment.carrier} {shipment.tracking_number}"),
+        ("capture_payment", "completed", ""),
         ("send_confirmation_email", "completed", ""),
         ("apply_carrier_event", "completed", "in_transit"),
         ("apply_carrier_event", "completed", "delivered"),
@@ -120,51 +135,116 @@ def _run_to_end(worker, background_loop, order, settings, *signals: CarrierEvent
     return background_loop.run(scenario(), timeout=60)
 
 
-def test_declined_card_releases_stock_and_fails_the_order(
+def _timers(history) -> list[timedelta]:
+    return [
+        e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+        for e in history.events
+        if e.HasField("timer_started_event_attributes")
+    ]
+
+
+def test_declined_card_waits_for_another_card_then_cancels_the_order(
     time_skipping_worker, background_loop, settings
 ):
-    # Given an order paid with the declined test card, 3 units of 5 in stock
+    # Given an order paid with the declined test card, 3 units of 5 in stock, and a shop that
+    # holds the stock 2 minutes for the shopper to pay again
+    settings.PAYMENT_RETRY_MINUTES = 2.0
     order = make_order(token=DECLINED, quantity=3, stock=5)
 
-    # When the workflow runs
-    result = _run_to_end(time_skipping_worker, background_loop, order, settings)
+    # When the workflow runs (time only skips once the test awaits the result)
+    handle = background_loop.run(
+        start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE), timeout=10
+    )
+    waiting = wait_for(
+        lambda: (
+            (p := background_loop.run(handle.query(OrderWorkflow.progress), timeout=10))
+            and p.current_step == "awaiting_payment"
+            and p
+        )
+    )
 
-    # Then the order failed with the decline, stock is back, nothing charged, customer emailed
-    reason = "The payment was declined by the card issuer."
-    assert result == OrderResult(order_number=order.number, status="failed", failure_reason=reason)
+    # Then the order is not failed: it waits for another card with its stock held, the
+    # declined authorization recorded, nothing held on the card and nobody emailed yet
+    assert (waiting.status, waiting.failure_reason) == ("awaiting_payment", "")
+    assert waiting.steps[-1].step == "authorize_payment"
+    assert waiting.steps[-1].status == "failed"
+    assert status_of(order) == "awaiting_payment"
+    assert stock_of(order) == [2]
+    assert list(
+        Payment.objects.filter(order=order).values_list(
+            "kind", "status", "failure_code", "idempotency_key"
+        )
+    ) == [("authorization", "failed", "card_declined", f"order-{order.number}-authorize")]
+    assert list(order.events.filter(kind="payment_failed").values_list("message", "data")) == [
+        (
+            "The payment was declined by the card issuer. (visa ending in 4242)",
+            {"code": "card_declined"},
+        )
+    ]
+    assert mail.outbox == []
+
+    # When nobody pays again within the 2 minutes
+    async def outcome():
+        return await handle.result(), await handle.fetch_history()
+
+    result, history = background_loop.run(outcome(), timeout=60)
+
+    # Then the order is cancelled by "system", stock is back, nothing was authorized so
+    # nothing is voided, and the customer gets one cancellation email
+    reason = "The payment was not completed in time."
+    assert result == OrderResult(
+        order_number=order.number, status="cancelled", failure_reason=reason
+    )
+    assert _timers(history) == [timedelta(minutes=2)]
     order.refresh_from_db()
-    assert (order.status, order.failure_reason) == ("failed", reason)
+    assert (order.status, order.failure_reason) == ("cancelled", reason)
+    assert order.events.get(kind="cancelled").actor == "system"
     assert stock_of(order) == [5]
     assert list(Reservation.objects.filter(order=order).values_list("state", flat=True)) == [
         "released"
     ]
     assert list(Payment.objects.filter(order=order).values_list("kind", "status")) == [
-        ("charge", "failed")
+        ("authorization", "failed")
     ]
+    assert list(
+        GatewayTransaction.objects.filter(
+            idempotency_key__startswith=f"order-{order.number}-"
+        ).values_list("kind", "status")
+    ) == [("authorize", "declined")]
     assert list(EmailNotification.objects.filter(order=order).values_list("kind", flat=True)) == [
-        "failed"
+        "cancelled"
     ]
-    assert mail.outbox[0].subject == f"We could not complete your order {order.number}"
+    assert [m.subject for m in mail.outbox] == [f"Your order {order.number} has been cancelled"]
+    assert f"Reason: {reason}" in mail.outbox[0].body
     assert "Your card has not been charged." in mail.outbox[0].body
-    assert order.events.filter(kind="failed").values_list("data", flat=True)[0] == {
-        "code": "PaymentDeclined"
-    }
 
 
-def test_insufficient_funds_fails_with_its_own_type(
+def test_insufficient_funds_is_declined_with_its_own_code(
     time_skipping_worker, background_loop, settings
 ):
     # Given an order paid with the insufficient-funds test card
     order = make_order(token=INSUFFICIENT, quantity=1, stock=2)
 
-    # When the workflow runs
+    # When the workflow runs and nobody pays again (the default 30 minutes skip by)
     result = _run_to_end(time_skipping_worker, background_loop, order, settings)
 
-    # Then it failed for insufficient funds and the stock is back
-    assert result.status == "failed"
-    assert result.failure_reason == "The payment failed: the card has insufficient funds."
+    # Then the decline was recorded with the insufficient-funds code and message, and the
+    # order was cancelled with its stock back
+    assert result == OrderResult(
+        order_number=order.number,
+        status="cancelled",
+        failure_reason="The payment was not completed in time.",
+    )
+    assert list(Payment.objects.filter(order=order).values_list("status", "failure_code")) == [
+        ("failed", "insufficient_funds")
+    ]
+    assert list(order.events.filter(kind="payment_failed").values_list("message", "data")) == [
+        (
+            "The payment failed: the card has insufficient funds. (visa ending in 4242)",
+            {"code": "insufficient_funds"},
+        )
+    ]
     assert stock_of(order) == [2]
-    assert order.events.get(kind="failed").data == {"code": "InsufficientFunds"}
 
 
 def test_out_of_stock_fails_without_charging(time_skipping_worker, background_loop, settings):
@@ -200,16 +280,18 @@ def test_transient_card_recovers_through_retries(time_skipping_worker, backgroun
         CarrierEvent(status="delivered", event_id="d1"),
     )
 
-    # Then it completed with exactly one successful charge after 3 attempts
+    # Then it completed with exactly one authorization (after 3 attempts at the provider)
+    # and exactly one capture
     assert result.status == "completed"
-    ledger = GatewayTransaction.objects.get()
-    assert (ledger.idempotency_key, ledger.status, ledger.attempts) == (
-        f"order-{order.number}-charge",
-        "succeeded",
-        3,
-    )
+    assert list(
+        GatewayTransaction.objects.values_list("idempotency_key", "kind", "status", "attempts")
+    ) == [
+        (f"order-{order.number}-authorize", "authorize", "succeeded", 3),
+        (f"order-{order.number}-capture", "capture", "succeeded", 1),
+    ]
     assert list(Payment.objects.filter(order=order).values_list("kind", "status")) == [
-        ("charge", "succeeded")
+        ("authorization", "succeeded"),
+        ("capture", "succeeded"),
     ]
     assert stock_of(order) == [3]
 
@@ -314,7 +396,8 @@ def test_temporal_cancel_request_compensates(time_skipping_worker, background_lo
     result = background_loop.run(scenario(), timeout=60)
 
     # Then the running step finishes, then the order is cancelled by "system", stock is back,
-    # nothing stays charged, and the customer is told
+    # nothing was captured, an authorization (if the cancel came after it) is voided, and the
+    # customer is told
     assert result == OrderResult(
         order_number=order.number, status="cancelled", failure_reason="Cancelled through Temporal."
     )
@@ -322,7 +405,9 @@ def test_temporal_cancel_request_compensates(time_skipping_worker, background_lo
     assert order.events.get(kind="cancelled").actor == "system"
     assert stock_of(order) == [4]
     assert Shipment.objects.filter(order=order).count() == 0
-    charged = Payment.objects.filter(order=order, kind="charge", status="succeeded").count()
-    refunded = Payment.objects.filter(order=order, kind="refund", status="succeeded").count()
-    assert charged == refunded
+    authorized = Payment.objects.filter(order=order, kind="authorization", status="succeeded")
+    voided = Payment.objects.filter(order=order, kind="void", status="succeeded")
+    assert authorized.count() == voided.count()
+    assert not Payment.objects.filter(order=order, kind__in=["capture", "charge"]).exists()
+    assert not GatewayTransaction.objects.filter(kind__in=["capture", "charge"]).exists()
     assert [m.subject for m in mail.outbox] == [f"Your order {order.number} has been cancelled"]
