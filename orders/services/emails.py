@@ -21,9 +21,16 @@ def send_email(number: str, kind: str) -> bool:
         if order.status != kind:  # e.g. an order cancelled elsewhere gets no "failed" email
             return False
         extra["refunded"] = _refunded(order)
-        extra["released"] = Payment.objects.filter(
-            order=order, kind=Payment.Kind.VOID, status=Payment.Status.SUCCEEDED
-        ).exists()
+        succeeded = set(
+            Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED).values_list(
+                "kind", flat=True
+            )
+        )
+        extra["released"] = Payment.Kind.VOID in succeeded
+        # Held but neither released nor taken: a void failed for good, staff release it.
+        extra["release_pending"] = Payment.Kind.AUTHORIZATION in succeeded and not (
+            succeeded & {Payment.Kind.VOID, Payment.Kind.CAPTURE, Payment.Kind.CHARGE}
+        )
         # Charged but not refunded: an undo step failed and staff will refund by hand.
         extra["refund_pending"] = (
             not extra["refunded"]

@@ -185,5 +185,7 @@ def test_cancel_whose_void_fails_for_good_closes_the_order_and_alerts_staff(
     assert "void_payment: The provider refused the void." in staff[0].body
     customer = [m for m in mail.outbox if m.to == [order.email]]
     assert [m.subject for m in customer] == [f"Your order {order.number} has been cancelled"]
-    assert "Your card has not been charged.\n" in customer[0].body
+    assert "The amount held on your card will be released: our staff are on it." in (
+        customer[0].body
+    )
     assert "has been released" not in customer[0].body
