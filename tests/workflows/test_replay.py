@@ -3,17 +3,18 @@
 A change to the workflow that would break orders in flight (a new, removed or reordered
 activity or timer without ``workflow.patched()``) fails here with a non-determinism error.
 
-Re-record after a deliberate, patched change (or to add a scenario)::
+Record the histories of today's code after a deliberate, patched change (or to add a
+scenario)::
 
     RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows/test_replay.py -k record
 
-(select the scenarios you mean with ``-k``: the older tests overwrite the older files, e.g.
-``-k local_steps`` records only the histories with the ``local-db-steps`` patch)
-
-(happy path, declined card, overdue delivery, settings in the input on the time-skipping
-server; the cancel update on the dev server)
 then commit ``tests/workflows/histories/*.json``. Keep old histories: they are the orders
-that may still be running in production.
+that may still be running in production. The files that today's recorders don't write were
+recorded by earlier versions of the workflow, before a patch (``git log`` of this file shows
+their recorders): ``happy_path``, ``declined``, ``overdue``, ``happy_path_input_config`` and
+``cancel_update`` charge at once with regular activities or local steps; the
+``*_local_steps`` ones before ``authorize-capture``. Today's recorders take every patch
+(``authorize-capture``, ``email-task-queue``, ``local-db-steps``).
 """
 
 from __future__ import annotations
@@ -25,19 +26,22 @@ from pathlib import Path
 
 import pytest
 from temporalio import workflow
-from temporalio.client import WorkflowHistory, WorkflowUpdateStage
+from temporalio.client import WithStartWorkflowOperation, WorkflowHistory, WorkflowUpdateStage
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from orders.models import EmailNotification
 from tests.workflows.gateways import GatedGateway
-from tests.workflows.helpers import DECLINED, SUCCESS, make_order, start, wait_for
+from tests.workflows.helpers import DECLINED, SUCCESS, make_order, start
+from workflows.client import order_input
 from workflows.types import (
     WORKFLOW_NAME,
     CancelRequest,
     CarrierEvent,
     OrderInput,
     OrderResult,
+    PaymentMethod,
+    workflow_id_for,
 )
 from workflows.worker import WORKFLOWS
 from workflows.workflow import OrderWorkflow
@@ -105,6 +109,35 @@ def test_older_happy_path_history_has_no_local_steps():
     ]
 
 
+def test_authorize_capture_history_holds_then_takes_the_money_and_mails_on_its_queue():
+    # Given the happy path recorded with every patch
+    history = WorkflowHistory.from_json(
+        "authorize-capture", (HISTORIES / "authorize_capture.json").read_text()
+    )
+
+    # When its scheduled activities and markers are read
+    scheduled, markers = _scheduled_and_markers("authorize_capture.json")
+    emails = [
+        e.activity_task_scheduled_event_attributes.task_queue.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name.startswith("send_")
+    ]
+
+    # Then it authorized, captured after the (local) shipment, and sent emails on the queue
+    # its input named (three patch markers: local steps, authorize-capture, email queue)
+    assert scheduled == [
+        "authorize_payment",
+        "capture_payment",
+        "send_confirmation_email",
+        "apply_carrier_event",
+        "send_delivery_email",
+        "complete_order",
+    ]
+    assert markers.count("core_patch") == 3
+    assert len(emails) == 2 and emails[0] == emails[1]
+
+
 def test_input_config_history_carries_the_settings_in_its_input():
     # Given the happy path recorded with the settings in OrderInput
     history = WorkflowHistory.from_json(
@@ -168,59 +201,20 @@ async def _finish_and_fetch(handle, expected_status: str) -> str:
     return (await handle.fetch_history()).to_json()
 
 
-@recording
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    ("name", "token", "expected"),
-    [("happy_path", SUCCESS, "completed"), ("declined", DECLINED, "failed")],
-)
-def test_record_history(name, token, expected, time_skipping_worker, background_loop, settings):
-    # Given an order
-    order = make_order(token=token, quantity=2, stock=10)
-
-    # When it runs to its end (through delivery when it gets there)
-    async def scenario() -> str:
-        handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
-        for status, event_id in (("in_transit", "t1"), ("delivered", "d1")):
-            await handle.signal(
-                OrderWorkflow.carrier_event, CarrierEvent(status, event_id=event_id)
-            )
-        return await _finish_and_fetch(handle, expected)
-
-    # Then its history is written for the replay test
-    (HISTORIES / f"{name}.json").write_text(background_loop.run(scenario(), timeout=60))
+@pytest.fixture
+def every_patch(settings):
+    """Record with every patch taken: emails on an explicit queue (the worker's own here)."""
+    settings.TEMPORAL_EMAIL_TASK_QUEUE = settings.TEMPORAL_TASK_QUEUE
+    settings.PAYMENT_RETRY_MINUTES = 30
 
 
 @recording
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    ("name", "stock", "expected"),
-    [("happy_path_local_steps", 10, "completed"), ("out_of_stock_local_steps", 1, "failed")],
-)
-def test_record_local_steps_history(
-    name, stock, expected, time_skipping_worker, background_loop, settings
+def test_record_authorize_capture_history(
+    every_patch, time_skipping_worker, background_loop, settings
 ):
-    # Given an order (validate, reserve and ship run as local activities: patch local-db-steps)
-    order = make_order(quantity=2, stock=stock)
-
-    # When it runs to its end (through delivery when it gets there)
-    async def scenario() -> str:
-        handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
-        if expected == "completed":
-            await handle.signal(
-                OrderWorkflow.carrier_event, CarrierEvent("delivered", event_id="d1")
-            )
-        return await _finish_and_fetch(handle, expected)
-
-    # Then its history is written for the replay test
-    (HISTORIES / f"{name}.json").write_text(background_loop.run(scenario(), timeout=60))
-
-
-@recording
-@pytest.mark.django_db(transaction=True)
-def test_record_input_config_history(time_skipping_worker, background_loop, settings):
-    # Given an order started as the shop starts it now (its settings travel in OrderInput)
-    order = make_order(quantity=2, stock=10)
+    # Given an order whose card authorizes
+    order = make_order(token=SUCCESS, quantity=2, stock=10)
 
     # When it runs through delivery
     async def scenario() -> str:
@@ -229,35 +223,65 @@ def test_record_input_config_history(time_skipping_worker, background_loop, sett
         return await _finish_and_fetch(handle, "completed")
 
     # Then its history is written for the replay test
-    (HISTORIES / "happy_path_input_config.json").write_text(
-        background_loop.run(scenario(), timeout=60)
-    )
+    (HISTORIES / "authorize_capture.json").write_text(background_loop.run(scenario(), 60))
 
 
 @recording
 @pytest.mark.django_db(transaction=True)
-def test_record_overdue_history(time_skipping_worker, time_skipping_env, background_loop, settings):
-    # Given a shipped order
-    order = make_order(quantity=1, stock=10)
-    handle = background_loop.run(
-        start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE), timeout=10
-    )
-    wait_for(lambda: EmailNotification.objects.filter(order=order, kind="confirmation").exists())
+def test_record_declined_not_paid_history(
+    every_patch, time_skipping_worker, time_skipping_env, background_loop, settings
+):
+    # Given an order whose card is declined
+    order = make_order(token=DECLINED, quantity=1, stock=10)
 
-    # When delivery is overdue, then delivered
+    # When nobody pays again within the retry window
     async def scenario() -> str:
-        await time_skipping_env.sleep(timedelta(days=15))
+        handle = await start(time_skipping_worker.client, order, settings.TEMPORAL_TASK_QUEUE)
+        await time_skipping_env.sleep(timedelta(minutes=31))
+        return await _finish_and_fetch(handle, "cancelled")
+
+    # Then its history is written for the replay test
+    (HISTORIES / "declined_not_paid.json").write_text(background_loop.run(scenario(), 60))
+
+
+@recording
+@pytest.mark.django_db(transaction=True)
+def test_record_declined_then_paid_history(every_patch, order_worker, background_loop, settings):
+    # Given an order started as checkout starts it (Update-with-Start of payment_outcome, dev
+    # server: updates) whose card is declined
+    order = make_order(token=DECLINED, quantity=1, stock=10)
+
+    # When the shopper pays again with a good card, and the parcel is delivered
+    async def scenario() -> str:
+        operation = WithStartWorkflowOperation(
+            OrderWorkflow.run,
+            order_input(order.number),
+            id=workflow_id_for(order.number),
+            task_queue=settings.TEMPORAL_TASK_QUEUE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        first = await order_worker.client.execute_update_with_start_workflow(
+            OrderWorkflow.payment_outcome, start_workflow_operation=operation
+        )
+        assert first.status == "declined"
+        handle = await operation.workflow_handle()
+        again = await handle.execute_update(
+            OrderWorkflow.retry_payment, PaymentMethod(SUCCESS, "visa", "4242")
+        )
+        assert again.status == "authorized"
         await handle.signal(OrderWorkflow.carrier_event, CarrierEvent("delivered", event_id="d1"))
         return await _finish_and_fetch(handle, "completed")
 
     # Then its history is written for the replay test
-    (HISTORIES / "overdue.json").write_text(background_loop.run(scenario(), timeout=60))
+    (HISTORIES / "declined_then_paid.json").write_text(background_loop.run(scenario(), 60))
 
 
 @recording
 @pytest.mark.django_db(transaction=True)
-def test_record_cancel_update_history(order_worker, background_loop, settings):
-    # Given an order held inside the charge step (dev server: updates)
+def test_record_cancel_during_authorization_history(
+    every_patch, order_worker, background_loop, settings
+):
+    # Given an order held inside the authorization (dev server: updates)
     settings.PAYMENT_GATEWAY = "tests.workflows.gateways.GatedGateway"
     GatedGateway.reset()
     order = make_order(quantity=1, stock=10)
@@ -278,4 +302,6 @@ def test_record_cancel_update_history(order_worker, background_loop, settings):
         return await _finish_and_fetch(handle, "cancelled")
 
     # Then its history is written for the replay test
-    (HISTORIES / "cancel_update.json").write_text(background_loop.run(scenario(), timeout=60))
+    (HISTORIES / "cancel_during_authorization.json").write_text(
+        background_loop.run(scenario(), timeout=60)
+    )
