@@ -1,5 +1,6 @@
 """Order endpoints against a real Temporal dev server and the real order worker: live
-progress in the detail, cancel through the workflow's update, refusal after shipping."""
+progress in the detail, cancel through the workflow's update (a void: nothing was
+captured), refusal after shipping."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db import OperationalError
 
 from orders.models import EmailNotification, GatewayTransaction, Payment
 from orders.services.checkout import start_workflow_for
-from tests.workflows.helpers import TRANSIENT, make_order, status_of, wait_for
+from tests.workflows.helpers import TRANSIENT, make_order, status_of, stock_of, wait_for
 
 pytestmark = [pytest.mark.temporal, pytest.mark.django_db(transaction=True)]
 
@@ -63,8 +64,9 @@ def test_detail_has_live_progress_and_cancel_is_refused_after_shipping(
     assert not Payment.objects.filter(order=order, kind="refund").exists()
 
 
-def test_cancel_through_the_workflow_refunds(order_worker, shopper_api, shopper, settings):
-    # given an order whose charge is being retried (a card with transient failures)
+def test_cancel_through_the_workflow_voids(order_worker, shopper_api, shopper, settings):
+    # given an order whose card authorization is being retried (a card with transient
+    # failures) and whose two items are reserved
     settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS = 1.5
     settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = 3.0
     order = _owned(make_order(token=TRANSIENT, quantity=2, stock=5), shopper)
@@ -72,22 +74,27 @@ def test_cancel_through_the_workflow_refunds(order_worker, shopper_api, shopper,
     wait_for(
         lambda: _settled(
             GatewayTransaction.objects.filter(
-                idempotency_key=f"order-{order.number}-charge", attempts__gte=1
+                idempotency_key=f"order-{order.number}-authorize", attempts__gte=1
             ).exists
         ),
         timeout=20,
     )
+    assert stock_of(order) == [3]
 
     # when the shopper cancels through the API
     response = shopper_api.post(
         f"/api/orders/{order.number}/cancel/", {"reason": "Too slow"}, format="json"
     )
 
-    # then the workflow cancelled and refunded before the answer came back
+    # then the workflow voided the authorization (nothing was ever captured, so nothing is
+    # refunded) and released the stock before the answer came back
     assert response.status_code == 200
     data = response.json()
-    refund = Payment.objects.get(order=order, kind="refund")
     assert data["cancelled"] is True
-    assert data["detail"] == f"Order cancelled and refunded (refund {refund.gateway_reference})."
+    assert data["detail"] == "Order cancelled; nothing was charged."
     assert data["order"]["status"] == "cancelled"
     assert status_of(order) == "cancelled"
+    void = Payment.objects.get(order=order, kind="void")
+    assert (void.status, void.idempotency_key) == ("succeeded", f"order-{order.number}-void")
+    assert not Payment.objects.filter(order=order, kind__in=["refund", "capture"]).exists()
+    assert stock_of(order) == [5]

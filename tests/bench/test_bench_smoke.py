@@ -13,6 +13,9 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from bench import common, history, loadgen, orders, orders_report, placing, querycount, steps
 from bench.regular_workflow import RegularStepsOrderWorkflow
 from orders.forms import CheckoutForm
+from orders.models import Order
+from workflows.payment_stage import PaymentStage
+from workflows.scheduling import LOCAL_STEPS
 from workflows.types import WORKFLOW_NAME
 from workflows.workflow import OrderWorkflow
 
@@ -26,6 +29,7 @@ def test_bench_checkout_forms_are_valid_checkout_posts(form):
     checkout = CheckoutForm(data)
     # then it is accepted and yields a card token (the field names still match)
     assert checkout.errors == {}
+    assert checkout.tokenize() is True
     assert checkout.card is not None
     assert checkout.card.last4 == "4242"
 
@@ -39,14 +43,16 @@ def test_regular_steps_variant_is_a_valid_sandboxed_order_workflow():
         SandboxedWorkflowRunner().prepare_workflow(defn)
 
     asyncio.run(prepare())
-    # then it runs under the real workflow's name with no local steps (the real one has three)
+    # then it runs under the real workflow's name, with the real one's handlers (cancel, and
+    # the payment stage's two updates) and no local steps (the real one has three)
     assert defn.name == WORKFLOW_NAME
+    assert issubclass(RegularStepsOrderWorkflow, PaymentStage)
     assert set(defn.queries) == {"progress"}
-    assert set(defn.updates) == {"cancel"}
+    assert set(defn.updates) == {"cancel", "payment_outcome", "retry_payment"}
+    assert set(defn.signals) == {"carrier_event"}
     assert RegularStepsOrderWorkflow.local_steps == frozenset()
-    assert OrderWorkflow.local_steps == frozenset(
-        {"validate_order", "reserve_inventory", "create_shipment"}
-    )
+    assert OrderWorkflow.local_steps == LOCAL_STEPS
+    assert frozenset({"validate_order", "reserve_inventory", "create_shipment"}) == LOCAL_STEPS
 
 
 def test_orders_args_require_the_bare_baseline():
@@ -89,7 +95,32 @@ def test_summary_and_median_breakdown():
 
 def test_bench_modules_share_the_variant_labels():
     # given the variants the order benchmark knows / when the report labels them
-    # then every variant has a label, and the step benchmark covers the steps up to the email
+    # then every variant has a label, and the step benchmark covers the workflow's steps up to
+    # the email (authorize before the shipment, capture after it)
     assert set(orders.VARIANTS) == set(orders_report.LABELS)
-    assert steps.STEPS[-1] == "send_confirmation_email"
+    assert steps.STEPS == (
+        "validate_order",
+        "reserve_inventory",
+        "authorize_payment",
+        "create_shipment",
+        "capture_payment",
+        "send_confirmation_email",
+    )
     assert callable(placing.place_one)
+
+
+@pytest.mark.django_db
+def test_step_benchmark_runs_every_step_of_an_order():
+    # given the step benchmark (our code alone, no Temporal)
+    # when it measures one order (after its two warm-up orders)
+    measured = steps.measure(1)
+
+    # then every step ran against the order, payment steps included, with its queries counted
+    assert list(measured) == ["place_order", *steps.STEPS]
+    assert all(row["queries"] > 0 for row in measured.values())
+    order = Order.objects.order_by("-pk").first()
+    assert order.status == "shipped"
+    assert sorted(order.payments.values_list("kind", "status")) == [
+        ("authorization", "succeeded"),
+        ("capture", "succeeded"),
+    ]

@@ -3,6 +3,8 @@ and staff actions that go through the workflow and record who did them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from orders.models import GatewayTransaction, OrderEvent, Shipment
@@ -55,14 +57,15 @@ def test_panel_shows_execution_status_step_and_ui_link(order_worker, staff_clien
 def test_panel_shows_a_retrying_activity_with_attempts_and_last_failure(
     order_worker, staff_client, settings
 ):
-    # given an order whose charge failed transiently and waits for its retry
+    # given an order whose card authorization failed transiently (the 0119 card's processing
+    # error) and waits for its retry
     settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS = 3.0
     settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = 6.0
     order = make_order(token=TRANSIENT, quantity=1, stock=5)
     assert start_workflow_for(order) is True
     wait_for(
         lambda: any(
-            a.attempt >= 2
+            a.activity_type == "authorize_payment" and a.attempt >= 2
             for a in temporal_client.describe_order_workflow(order.number).pending_activities
         ),
         timeout=20,
@@ -71,11 +74,22 @@ def test_panel_shows_a_retrying_activity_with_attempts_and_last_failure(
     # when staff open it
     html = staff_client.get(f"{LIST_URL}{order.pk}/change/").content.decode()
 
-    # then the pending charge shows with its attempt and the provider's error
-    assert '<td data-testid="current-step">charge_payment</td>' in html
-    assert "<td>charge_payment</td>" in html
-    assert "The payment provider could not process the request; try again." in html
-    assert GatewayTransaction.objects.get(idempotency_key=f"order-{order.number}-charge").attempts
+    # then the pending authorization shows with its attempt (2 or, by now, 3) and the
+    # provider's error; the order is still reserved (a transient error is not a decline)
+    assert '<td data-testid="current-step">authorize_payment</td>' in html
+    row = re.search(
+        r"<tr><td>authorize_payment</td><td>(\w+)</td><td>(\d+)</td><td>([^<]*)</td></tr>", html
+    )
+    assert row is not None, html
+    assert row.group(1) in ("SCHEDULED", "STARTED")
+    assert int(row.group(2)) in (2, 3)
+    assert row.group(3) == "The payment provider could not process the request; try again."
+    authorization = GatewayTransaction.objects.get(
+        idempotency_key=f"order-{order.number}-authorize"
+    )
+    assert (authorization.kind, authorization.token) == ("authorize", TRANSIENT)
+    assert authorization.attempts >= 1
+    assert status_of(order) == "reserved"
 
 
 def test_mark_delivered_action_completes_the_order_and_records_staff(order_worker, staff_client):

@@ -1,7 +1,10 @@
-"""Checkout against a real Temporal dev server: the workflow starts after commit, once.
+"""Checkout against a real Temporal dev server: once the order is committed, checkout starts
+its workflow with Update-with-Start and waits (bounded) for the card's answer; a double submit
+reuses the one order and its one workflow. Temporal down: the order is kept and the sweeper
+starts it later.
 
-``transaction=True`` so ``on_commit`` runs as in production. No worker is needed: the started
-workflow simply waits in its (per-test) task queue.
+``transaction=True`` as in production (the order is committed before the workflow starts, and
+the worker's activities run in threads).
 """
 
 import time
@@ -9,7 +12,7 @@ import time
 import pytest
 from django.conf import settings
 
-from orders.models import Order, OrderEvent
+from orders.models import GatewayTransaction, Order, OrderEvent, Payment
 from orders.services.checkout import start_pending_orders
 from tests.factories import ProductFactory
 from workflows import client as temporal_client
@@ -54,23 +57,33 @@ def _executions(background_loop, address: str, workflow_id: str, expected: int) 
     return found
 
 
-def test_double_submit_gives_one_order_and_one_workflow_start(client, temporal, background_loop):
-    # Given a filled checkout form and a reachable Temporal server
+def test_double_submit_gives_one_order_and_one_workflow_start(
+    client, temporal, order_worker, background_loop
+):
+    # Given a filled checkout form, a reachable Temporal server and the order worker
     token = _checkout_token(client)
     # When the form is submitted twice with the same checkout token
     first = client.post("/checkout/", {**FORM, "checkout_token": token})
     second = client.post("/checkout/", {**FORM, "checkout_token": token})
-    # Then both land on the same confirmation of the one order
+    # Then both land on the same confirmation of the one order, which says the card was
+    # accepted (the second submit joined the running workflow and got the same answer)
     order = Order.objects.get()
     assert first.url == second.url == f"/checkout/done/{order.number}/"
-    # And its workflow was started after commit, once
+    page = client.get(first.url).content.decode()
+    assert 'data-testid="payment-state" data-state="authorized"' in page
+    # And its workflow was started once, and the card authorized once
+    order.refresh_from_db()
     assert order.workflow_id == f"order-{order.number}"
     assert order.workflow_started_at is not None
     snapshot = temporal_client.describe_order_workflow(order.number, with_progress=False)
     assert (snapshot.workflow_id, snapshot.status) == (f"order-{order.number}", "RUNNING")
-    assert OrderEvent.objects.filter(order=order, kind="workflow_started").count() == 1
+    started = OrderEvent.objects.get(order=order, kind="workflow_started")
+    assert started.data == {"workflow_id": order.workflow_id, "started_now": True}
     assert _executions(background_loop, temporal.address, order.workflow_id, expected=1) == 1
-    assert list(order.events.values_list("kind", flat=True)) == ["placed", "workflow_started"]
+    assert list(
+        Payment.objects.filter(order=order, kind="authorization").values_list("status")
+    ) == [("succeeded",)]
+    assert GatewayTransaction.objects.filter(kind="authorize").count() == 1
 
 
 def test_temporal_down_at_checkout_then_the_sweeper_starts_it(client, temporal, settings):
@@ -87,6 +100,7 @@ def test_temporal_down_at_checkout_then_the_sweeper_starts_it(client, temporal, 
     done = client.get(response.url)
     assert done.status_code == 200
     assert f'data-testid="order-number">{order.number}<' in done.content.decode()
+    assert 'data-testid="payment-state" data-state="pending"' in done.content.decode()
     # When Temporal is back and the sweeper runs (the real client, no mock)
     settings.TEMPORAL_ADDRESS = dev_server_address
     temporal_client.reset_client()

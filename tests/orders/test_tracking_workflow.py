@@ -31,11 +31,29 @@ def _owned(order, user):
     return order
 
 
-def _charge_retrying(order) -> bool:
-    """The charge failed transiently at least once and is waiting for its retry."""
+def _authorization_retrying(order) -> bool:
+    """The card authorization failed transiently at least once and waits for its retry."""
     return GatewayTransaction.objects.filter(
-        idempotency_key=f"order-{order.number}-charge", status="pending", attempts__gte=1
+        idempotency_key=f"order-{order.number}-authorize", status="pending", attempts__gte=1
     ).exists()
+
+
+def _voided_only(order) -> None:
+    """The authorization was released once (key ``order-<n>-void``); nothing was captured or
+    refunded."""
+    void = Payment.objects.get(order=order, kind="void")
+    assert (void.status, void.amount, void.idempotency_key) == (
+        "succeeded",
+        order.total,
+        f"order-{order.number}-void",
+    )
+    assert list(
+        Payment.objects.filter(order=order).order_by("pk").values_list("kind", "status")
+    ) == [
+        ("authorization", "succeeded"),
+        ("void", "succeeded"),
+    ]
+    assert GatewayTransaction.objects.filter(kind__in=["capture", "refund"]).count() == 0
 
 
 def test_fragment_follows_the_workflow_and_stops_when_final(order_worker, client, shopper):
@@ -61,32 +79,35 @@ def test_fragment_follows_the_workflow_and_stops_when_final(order_worker, client
     assert "cancel-button" not in html
 
 
-def test_cancel_from_the_page_refunds_and_releases_stock(order_worker, client, shopper, settings):
-    # given an order whose charge is being retried (a card with transient failures)
+def test_cancel_from_the_page_voids_and_releases_stock(order_worker, client, shopper, settings):
+    # given an order whose card authorization is being retried (a card with transient
+    # failures), its two items reserved
     settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS = 1.5
     settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = 3.0
     order = _owned(make_order(token=TRANSIENT, quantity=2, stock=5), shopper)
     client.force_login(shopper)
     assert start_workflow_for(order) is True
-    wait_for(lambda: _charge_retrying(order), timeout=20)
+    wait_for(lambda: _authorization_retrying(order), timeout=20)
+    assert stock_of(order) == [3]
     page = client.get(f"/orders/{order.number}/").content.decode()
     assert "cancel-button" in page
 
     # when the shopper presses cancel
     response = client.post(f"/orders/{order.number}/cancel/", follow=True)
 
-    # then the workflow refunded the charge, released the stock, and the outcome is shown
+    # then the workflow let the authorization finish, voided it (one void, no refund: nothing
+    # was captured before shipment), released the stock, and the outcome is shown
     html = response.content.decode()
-    refund = Payment.objects.get(order=order, kind="refund")
-    assert f"Order cancelled and refunded (refund {refund.gateway_reference})." in html
+    assert "Order cancelled; nothing was charged." in html
     assert status_of(order) == "cancelled"
-    assert refund.status == "succeeded" and refund.amount == order.total
+    _voided_only(order)
     assert list(Reservation.objects.filter(order=order).values_list("state", flat=True)) == [
         "released"
     ]
     assert stock_of(order) == [5]
     cancelled = OrderEvent.objects.get(order=order, kind="cancelled")
-    assert (cancelled.actor, cancelled.from_status) == ("ada@example.com", "paid")
+    assert (cancelled.actor, cancelled.from_status) == ("ada@example.com", "authorized")
+    assert OrderEvent.objects.filter(order=order, kind="payment_voided").count() == 1
     assert 'data-final="true"' in html and "cancel-button" not in html
 
 
@@ -111,13 +132,13 @@ def test_cancel_refused_after_shipping_shows_the_reason(order_worker, client, sh
 def test_second_cancel_while_one_is_running_is_refused_by_the_workflow(
     order_worker, client, shopper, settings
 ):
-    # given an order whose charge is retrying, and staff already cancelling it
+    # given an order whose card authorization is retrying, and staff already cancelling it
     settings.ORDER_RETRY_INITIAL_INTERVAL_SECONDS = 1.5
     settings.ORDER_RETRY_MAXIMUM_INTERVAL_SECONDS = 3.0
     order = _owned(make_order(token=TRANSIENT, quantity=1, stock=5), shopper)
     client.force_login(shopper)
     assert start_workflow_for(order) is True
-    wait_for(lambda: _charge_retrying(order), timeout=20)
+    wait_for(lambda: _authorization_retrying(order), timeout=20)
     staff_outcome: list[Outcome] = []
 
     def staff_cancels() -> None:
@@ -134,11 +155,12 @@ def test_second_cancel_while_one_is_running_is_refused_by_the_workflow(
     response = client.post(f"/orders/{order.number}/cancel/", follow=True)
     staff.join(timeout=30)
 
-    # then the workflow's validator refused the second; the first cancelled and refunded
+    # then the workflow's validator refused the second; the first cancelled and voided the
+    # authorization once (nothing charged, nothing refunded)
     assert "A cancellation is already in progress." in response.content.decode()
-    assert staff_outcome[0].ok is True
-    assert staff_outcome[0].message.startswith("Order cancelled and refunded (refund ")
+    assert staff_outcome[0] == Outcome(True, "Order cancelled; nothing was charged.")
     assert status_of(order) == "cancelled"
+    _voided_only(order)
     events = list(
         OrderEvent.objects.filter(order=order, kind__in=["cancelled", "staff_action"])
         .order_by("pk")
