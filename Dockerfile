@@ -12,16 +12,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH
 
-# --- Dependencies: the [project] dependencies of pyproject.toml, not the dev extra ---------------
-# Only pyproject.toml is copied, so this layer is rebuilt only when the dependencies change. The
-# code itself runs from /app (manage.py, gunicorn --chdir), so the project is not pip-installed
-# a second time into site-packages.
+# --- Dependencies: requirements/runtime.lock, the [project] dependencies of pyproject.toml pinned
+# with hashes (uv pip compile; `make lock`), not the dev extra ---------------------------------
+# Only the lock file is copied, so this layer is rebuilt only when the dependencies change; pip
+# refuses any file whose hash differs from the lock's. The code itself runs from /app
+# (manage.py, gunicorn --chdir), so the project is not pip-installed into site-packages.
 FROM base AS deps
 RUN python -m venv "$VIRTUAL_ENV"
 WORKDIR /build
-COPY pyproject.toml ./
-RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; open('requirements.txt', 'w').write(chr(10).join(deps) + chr(10))" \
- && pip install --requirement requirements.txt
+COPY requirements/runtime.lock ./
+RUN pip install --require-hashes --no-deps --requirement runtime.lock
 
 # --- Runtime ---------------------------------------------------------------------------------------
 FROM base AS runtime

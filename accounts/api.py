@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.tokens import ExpiringTokenAuthentication, expires_at, issue_token, revoke_tokens
 from shop.api_errors import ApiError, error_responses
 from shop.api_policies import ScopedRateThrottle
 
@@ -23,6 +22,10 @@ class CredentialsSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expires_at = serializers.DateTimeField(
+        help_text="After this the token is refused (401): ask for a new one. A password "
+        "change also ends it."
+    )
 
 
 class AuthTokenView(APIView):
@@ -30,14 +33,15 @@ class AuthTokenView(APIView):
 
     permission_classes = [AllowAny]
     # POST carries the credentials in its body (no session, so no CSRF); DELETE needs the token.
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(
         summary="Obtain an API token",
-        description="Exchange an email and password for an API token "
-        "(the same token until revoked).",
+        description="Exchange an email and password for an API token (the same token until "
+        "it expires, is revoked or the password changes). Too many wrong passwords for an "
+        "account or from one client lock logins for a while (429 `locked_out`).",
         request=CredentialsSerializer,
         responses={200: TokenSerializer, **error_responses(400, 429)},
         auth=[],
@@ -52,8 +56,11 @@ class AuthTokenView(APIView):
         )
         if user is None or not user.is_active:
             raise ApiError(400, "bad_credentials", "Email or password is not correct.")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
+        token = issue_token(user)
+        return Response(
+            TokenSerializer({"token": token.key, "expires_at": expires_at(token)}).data,
+            status=status.HTTP_200_OK,
+        )
 
     @extend_schema(
         summary="Revoke your API token",
@@ -65,5 +72,5 @@ class AuthTokenView(APIView):
     def delete(self, request: Request) -> Response:
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
-        Token.objects.filter(user=request.user).delete()
+        revoke_tokens(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

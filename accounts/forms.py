@@ -16,8 +16,6 @@ from django.contrib.auth.forms import (
 
 from accounts.models import Address, User
 
-EMAIL_TAKEN = "An account with this email address already exists. Log in or reset your password."
-
 
 def _email_widget(autofocus: bool = True) -> forms.EmailInput:
     attrs = {"autocomplete": "email"}
@@ -45,10 +43,16 @@ class SignupForm(BaseUserCreationForm):
         self.fields["password2"].widget.attrs["autocomplete"] = "new-password"
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
-        return email
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+    def validate_unique(self) -> None:
+        """Everything but the email: whether an address has an account is never said here
+        (``accounts.registration.register`` emails its owner instead)."""
+        exclude = self._get_validation_exclusions() | {"email"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as exc:
+            self._update_errors(exc)
 
     def clean_full_name(self) -> str:
         return " ".join(self.cleaned_data["full_name"].split())

@@ -3,6 +3,7 @@ from django.urls import path, reverse_lazy
 
 from accounts import views
 from accounts.forms import EmailAuthenticationForm
+from accounts.registration import PasswordResetForm
 
 app_name = "accounts"
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    path("signup/done/", views.signup_done, name="signup_done"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(
@@ -30,6 +32,7 @@ urlpatterns = [
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm,
             success_url=reverse_lazy("accounts:password_reset_done"),
             email_template_name="registration/password_reset_email.txt",
             html_email_template_name="registration/password_reset_email.html",
@@ -53,6 +56,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("api-token/", views.api_tokens, name="api_tokens"),
+    path("api-token/revoke/", views.api_tokens_revoke, name="api_tokens_revoke"),
     path("addresses/", views.address_list, name="addresses"),
     path("addresses/add/", views.address_add, name="address_add"),
     path("addresses/<int:pk>/edit/", views.address_edit, name="address_edit"),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import addresses
+from accounts import addresses, registration, tokens
 from accounts.forms import AddressForm, SignupForm
 from accounts.models import Address
 
@@ -31,11 +31,22 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        messages.success(request, f"Welcome, {user.get_short_name()}! Your account is ready.")
-        return redirect(_safe_next(request))
+        # The same answer whether or not the address already has an account: an email says
+        # which (accounts.registration).
+        registration.register(
+            email=form.cleaned_data["email"],
+            full_name=form.cleaned_data["full_name"],
+            password=form.cleaned_data["password1"],
+        )
+        next_url = _safe_next(request)
+        done = reverse("accounts:signup_done")
+        return redirect(f"{done}?{urlencode({'next': next_url})}" if next_url != "/" else done)
     return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request)})
+
+
+@require_http_methods(["GET"])
+def signup_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/signup_done.html", {"next": _safe_next(request)})
 
 
 def _own_address(request: HttpRequest, pk: int) -> Address:
@@ -93,3 +104,22 @@ def address_set_default(request: HttpRequest, pk: int) -> HttpResponse:
     address = addresses.set_default(_own_address(request, pk))
     messages.success(request, f"Default address set to {address.one_line()}.")
     return redirect("accounts:addresses")
+
+
+@login_required
+@require_http_methods(["GET"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The account's API token: when it was issued and when it stops working."""
+    rows = [
+        {"created": token.created, "expires": tokens.expires_at(token), "ending": token.key[-4:]}
+        for token in tokens.account_tokens(request.user)
+    ]
+    return render(request, "accounts/api_tokens.html", {"tokens": rows})
+
+
+@login_required
+@require_POST
+def api_tokens_revoke(request: HttpRequest) -> HttpResponse:
+    if tokens.revoke_tokens(request.user):
+        messages.success(request, "Your API token was revoked. Programs using it are logged out.")
+    return redirect("accounts:api_tokens")

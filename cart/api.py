@@ -18,7 +18,7 @@ from cart.services import MAX_QUANTITY, MIN_QUANTITY, CartError
 from shop.api_errors import ApiError, error_responses
 
 # CartError codes that are not plain bad input.
-_CART_ERROR_STATUS = {"not_in_cart": 404, "insufficient_stock": 409}
+_CART_ERROR_STATUS = {"not_in_cart": 404, "insufficient_stock": 409, "rate_limited": 429}
 
 
 def cart_error(exc: CartError) -> ApiError:
@@ -48,15 +48,16 @@ class CartItemsView(CartMixin, APIView):
     @extend_schema(
         summary="Add a product to your cart",
         description="Adds `quantity` units on top of what the cart already holds. "
-        "Codes: `unknown_product`, `invalid_quantity` (400), `insufficient_stock` (409).",
+        "Codes: `unknown_product`, `invalid_quantity` (400), `insufficient_stock` (409), "
+        "`rate_limited` (429: too many new carts from one address; keep the session cookie).",
         request=AddItemSerializer,
-        responses={201: CartSerializer, **error_responses(400, 409)},
+        responses={201: CartSerializer, **error_responses(400, 409, 429)},
     )
     def post(self, request: Request) -> Response:
         data = AddItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cart = self.caller_cart(request, create=True)
         try:
+            cart = self.caller_cart(request, create=True)
             services.add_item(
                 cart, data.validated_data["product_id"], data.validated_data["quantity"]
             )

@@ -15,7 +15,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest
@@ -23,8 +25,15 @@ from django.utils import timezone
 
 from cart.models import Cart, CartItem
 from catalog.models import Product
-from shop import locks
+from shop import locks, ratelimit
+from shop.clients import client_ip
 
+TOO_MANY_CARTS = (
+    "Too many new carts from your network just now. Please try again later, and allow cookies "
+    "so your cart is kept."
+)
+# A cart whose session is gone is deleted once this old (its session may not be saved yet).
+ORPHAN_GRACE = timedelta(hours=1)
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
 # Session key holding the anonymous cart's id: it survives the session key rotation at login,
@@ -124,11 +133,20 @@ def cart_for_session(session: SessionBase, create: bool = True) -> Cart | None:
 
 
 def get_cart(request: HttpRequest, create: bool = False) -> Cart | None:
-    """The user's cart when logged in, else the session's cart."""
+    """The user's cart when logged in, else the session's cart. A new anonymous cart (and its
+    session) counts against ``RATE_LIMIT_ANONYMOUS_CARTS`` per client address: a client that
+    never sends its cookie back would otherwise make one per request."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return cart_for_user(user, create=create)
-    return cart_for_session(request.session, create=create)
+    cart = cart_for_session(request.session, create=False)
+    if cart is not None or not create:
+        return cart
+    if not ratelimit.hit(
+        "anonymous-cart", [f"ip:{client_ip(request)}"], settings.RATE_LIMIT_ANONYMOUS_CARTS
+    ):
+        raise CartError(TOO_MANY_CARTS, "rate_limited")
+    return cart_for_session(request.session, create=True)
 
 
 def cart_count(request: HttpRequest) -> int:
@@ -219,6 +237,22 @@ def delete_stale_anonymous_carts(older_than: timedelta) -> int:
     with transaction.atomic():
         CartItem.objects.filter(cart__in=stale).delete()
         deleted, _ = stale.delete()
+    return deleted
+
+
+def delete_orphaned_anonymous_carts(older_than: timedelta = ORPHAN_GRACE) -> int:
+    """Delete anonymous carts whose session is gone (expired and cleared, or a client that
+    never came back: cookieless API calls), once older than ``older_than``. Only with database
+    sessions (elsewhere a session's absence can't be seen). Returns the number deleted."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return 0
+    Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    orphans = Cart.objects.filter(
+        user__isnull=True, created_at__lt=timezone.now() - older_than
+    ).exclude(session_key__in=Session.objects.values("session_key"))
+    with transaction.atomic():
+        CartItem.objects.filter(cart__in=orphans).delete()
+        deleted, _ = orphans.delete()
     return deleted
 
 

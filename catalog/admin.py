@@ -3,6 +3,7 @@ from django.db.models import Count
 
 from catalog.forms import StockLevelAdminForm
 from catalog.models import Category, Product, StockLevel
+from shop.money import format_money
 
 
 @admin.register(Category)
@@ -31,7 +32,7 @@ class StockLevelInline(admin.StackedInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "sku", "category", "price", "stock_quantity", "is_active")
+    list_display = ("name", "sku", "category", "price_display", "stock_quantity", "is_active")
     list_filter = ("category", "is_active")
     list_editable = ("is_active",)
     list_select_related = ("category", "stock")
@@ -41,6 +42,10 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
     inlines = [StockLevelInline]
     list_per_page = 50
+
+    @admin.display(description="price", ordering="price")
+    def price_display(self, product: Product) -> str:
+        return format_money(product.price)
 
     @admin.display(description="stock", ordering="stock__quantity")
     def stock_quantity(self, obj: Product) -> int:

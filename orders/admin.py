@@ -23,8 +23,14 @@ from orders.models import (
     Reservation,
     Shipment,
 )
-from orders.services.tracking import cancel_order, mark_delivered, start_missing_workflow
+from orders.services.tracking import (
+    cancel_order,
+    mark_delivered,
+    revoke_order_links,
+    start_missing_workflow,
+)
 from orders.status import OrderStatus
+from shop.money import format_money
 from workflows import client
 
 
@@ -48,10 +54,17 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ("sku", "name", "unit_price", "quantity", "product")
+    fields = ("sku", "name", "unit_price_display", "quantity", "product")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "unit_price_display"]
+
+    @admin.display(description="unit price")
+    def unit_price_display(self, line: OrderLine) -> str:
+        return format_money(line.unit_price, line.order.currency)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderLine]:
-        return super().get_queryset(request).select_related("product")
+        return super().get_queryset(request).select_related("product", "order")
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -66,8 +79,7 @@ class PaymentInline(ReadOnlyInline):
     fields = (
         "kind",
         "status",
-        "amount",
-        "currency",
+        "amount_display",
         "card_brand",
         "card_last4",
         "gateway_reference",
@@ -75,6 +87,13 @@ class PaymentInline(ReadOnlyInline):
         "idempotency_key",
         "created_at",
     )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "amount_display"]
+
+    @admin.display(description="amount")
+    def amount_display(self, payment: Payment) -> str:
+        return format_money(payment.amount, payment.currency)
 
 
 class ShipmentInline(ReadOnlyInline):
@@ -130,7 +149,12 @@ class OrderAdmin(admin.ModelAdmin):
     ordering = ("-created_at", "-pk")
     list_per_page = 50
     show_full_result_count = False
-    actions = ("cancel_orders", "mark_orders_delivered", "start_missing_workflows")
+    actions = (
+        "cancel_orders",
+        "mark_orders_delivered",
+        "start_missing_workflows",
+        "revoke_guest_links",
+    )
     inlines = (
         OrderLineInline,
         PaymentInline,
@@ -157,7 +181,14 @@ class OrderAdmin(admin.ModelAdmin):
         ),
         (
             "Totals",
-            {"fields": ("currency", "subtotal", "shipping_method", "shipping_cost", "total")},
+            {
+                "fields": (
+                    "subtotal_display",
+                    "shipping_method",
+                    "shipping_cost_display",
+                    "total_display",
+                )
+            },
         ),
         (
             "Shipping address",
@@ -184,7 +215,13 @@ class OrderAdmin(admin.ModelAdmin):
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Order._meta.fields] + ["status_badge", "workflow_panel"]
+        return [f.name for f in Order._meta.fields] + [
+            "status_badge",
+            "workflow_panel",
+            "subtotal_display",
+            "shipping_cost_display",
+            "total_display",
+        ]
 
     # Orders are created by checkout and changed by their workflow, never by a form.
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -214,7 +251,15 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="total", ordering="total")
     def total_display(self, order: Order) -> str:
-        return f"{order.total} {order.currency}"
+        return format_money(order.total, order.currency)
+
+    @admin.display(description="subtotal")
+    def subtotal_display(self, order: Order) -> str:
+        return format_money(order.subtotal, order.currency)
+
+    @admin.display(description="shipping cost")
+    def shipping_cost_display(self, order: Order) -> str:
+        return format_money(order.shipping_cost, order.currency)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, order: Order) -> SafeString:
@@ -257,6 +302,12 @@ class OrderAdmin(admin.ModelAdmin):
         actor = request.user.email
         results = [(order, mark_delivered(order, actor=actor)) for order in queryset.order_by("pk")]
         self._report(request, "Delivery recorded", results)
+
+    @admin.action(description="Revoke the order links sent to guests", permissions=["change"])
+    def revoke_guest_links(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        actor = request.user.email
+        results = [(order, revoke_order_links(order, actor)) for order in queryset.order_by("pk")]
+        self._report(request, "Links revoked", results)
 
     @admin.action(description="Start missing workflows", permissions=["change"])
     def start_missing_workflows(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from cart.services import get_cart
 from orders import selectors
 from orders.models import Order
-from orders.payments import CardInvalid, get_gateway
+from orders.payments import CardInvalid, CardToken, get_gateway
 from orders.serializers import (
     CancelResultSerializer,
     CancelSerializer,
@@ -38,13 +38,29 @@ from orders.serializers import (
     PayResultSerializer,
     PaySerializer,
 )
-from orders.services.checkout import CheckoutError, place_order, scoped_checkout_token
+from orders.services.checkout import (
+    CheckoutError,
+    place_order,
+    precheck,
+    request_fingerprint,
+    scoped_checkout_token,
+)
+from orders.services.limits import (
+    check_payment_limits,
+    count_guest_order,
+    record_payment_outcome,
+)
 from orders.services.paying import pay_again, pay_at_checkout
 from orders.services.tracking import TEMPORAL_DOWN_MESSAGE, cancel_order
 from orders.status import OrderStatus
 from shop.api_errors import ApiError, error_responses
 from shop.api_policies import ScopedRateThrottle
-from workflows.client import PaymentRefused, TemporalUnavailable, WorkflowNotFound
+from workflows.client import (
+    PAYMENT_DECLINED,
+    PaymentRefused,
+    TemporalUnavailable,
+    WorkflowNotFound,
+)
 
 NOT_WAITING = "This order is not waiting for a payment."
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -57,6 +73,18 @@ _CHECKOUT_BAD_INPUT = {
     "invalid_shipping_method",
     "invalid_token",
 }
+
+
+def tokenize(card: dict) -> CardToken:
+    return get_gateway().tokenize(card["number"], card["exp_month"], card["exp_year"], card["cvc"])
+
+
+def _checkout_error_status(code: str) -> int:
+    if code == "idempotency_key_reused":  # as Stripe: the key belongs to another request
+        return 422
+    if code == "rate_limited":
+        return 429
+    return 400 if code in _CHECKOUT_BAD_INPUT else 409
 
 
 def checkout_token_for(request: Request, key: str) -> str:
@@ -80,7 +108,8 @@ class CheckoutView(APIView):
         description=(
             "Turns the caller's cart into an order. The `Idempotency-Key` header is required: "
             "repeating a request with the same key returns the order placed the first time "
-            "(200 instead of 201) and never places a second one. The answer waits (a few "
+            "(200 instead of 201) and never places a second one; the same key with a different "
+            "body is refused (422 `idempotency_key_reused`). The answer waits (a few "
             "seconds at most) for the card: `payment.status` is `authorized`, `declined` (the "
             "order waits: pay again with `POST /api/orders/{number}/pay/`), `failed`, or "
             "`pending` when the order system did not answer in time (the order is kept and "
@@ -105,7 +134,7 @@ class CheckoutView(APIView):
             200: OpenApiResponse(
                 CheckoutResultSerializer, description="Already placed with this key."
             ),
-            **error_responses(400, 409, 429),
+            **error_responses(400, 409, 422, 429),
         },
     )
     def post(self, request: Request) -> Response:
@@ -121,31 +150,36 @@ class CheckoutView(APIView):
         data = CheckoutSerializer(data=request.data, context={"user": user})
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        card = values["card"]
+        cart = get_cart(request)
+        checkout_token = checkout_token_for(request, key)
         try:
-            token = get_gateway().tokenize(
-                card["number"], card["exp_month"], card["exp_year"], card["cvc"]
-            )
+            # The cart and the limits first; the card goes to the gateway last.
+            token = None
+            if precheck(cart, checkout_token) is None:
+                check_payment_limits(request._request, values["email"], user)
+                token = tokenize(values["card"])
             result = place_order(
-                cart=get_cart(request),
+                cart=cart,
                 email=values["email"],
                 shipping_address=dict(values["shipping_address"]),
                 shipping_method=values["shipping_method"],
                 card=token,
-                checkout_token=checkout_token_for(request, key),
+                checkout_token=checkout_token,
                 user=user,
                 start_workflow=False,
+                request_fingerprint=request_fingerprint(request.data),
             )
         except CardInvalid as exc:
             raise ApiError(400, exc.code, exc.message) from exc
         except CheckoutError as exc:
-            raise ApiError(
-                400 if exc.code in _CHECKOUT_BAD_INPUT else 409, exc.code, exc.message
-            ) from exc
+            raise ApiError(_checkout_error_status(exc.code), exc.code, exc.message) from exc
         order = result.order
         if user is None:
             selectors.remember_order(request.session, order.number)
+        if result.created:
+            count_guest_order(values["email"], user)
         outcome = pay_at_checkout(order)
+        record_payment_outcome(request._request, declined=outcome.status == PAYMENT_DECLINED)
         order = selectors.order_detail(Order.objects.filter(pk=order.pk), payments=False).get()
         body = detail_data(request, order, with_progress=False)
         body["payment"] = PaymentOutcomeSerializer(outcome).data
@@ -205,7 +239,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data.is_valid(raise_exception=True)
         order = self.get_object()
         actor = request.user.email if request.user.is_authenticated else "customer"
-        reason = data.validated_data["reason"] or "Cancelled by the customer"
+        reason = data.validated_data["reason"]  # kept for staff, never emailed
         outcome = cancel_order(order, actor=actor, reason=reason)
         if not outcome.ok:
             if outcome.message == TEMPORAL_DOWN_MESSAGE:
@@ -225,10 +259,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         description="Only while the order's status is `awaiting_payment`; otherwise 409 "
         "`payment_refused`. Waits (a few seconds at most) for the new card's answer: "
         "`payment.status` is `authorized`, `declined` (try yet another card), `failed` or "
-        "`pending`. Card errors are 400 as at checkout; order system unreachable is 503.",
+        "`pending`. Card errors are 400 as at checkout; too many attempts or declines in a "
+        "row are 429 `rate_limited`; order system unreachable is 503.",
         parameters=[_NUMBER],
         request=PaySerializer,
-        responses={200: PayResultSerializer, **error_responses(400, 404, 409, 503)},
+        responses={200: PayResultSerializer, **error_responses(400, 404, 409, 429, 503)},
     )
     @action(detail=True, methods=["post"], url_path="pay")
     def pay(self, request: Request, number: str) -> Response:
@@ -237,18 +272,18 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         order = self.get_object()
         if order.status != OrderStatus.AWAITING_PAYMENT:
             raise ApiError(409, "payment_refused", NOT_WAITING)
-        card = data.validated_data["card"]
         try:
-            token = get_gateway().tokenize(
-                card["number"], card["exp_month"], card["exp_year"], card["cvc"]
-            )
-            outcome = pay_again(order, token)
+            check_payment_limits(request._request)
+            outcome = pay_again(order, tokenize(data.validated_data["card"]))
+        except CheckoutError as exc:
+            raise ApiError(429, exc.code, exc.message) from exc
         except CardInvalid as exc:
             raise ApiError(400, exc.code, exc.message) from exc
         except PaymentRefused as exc:
             raise ApiError(409, "payment_refused", NOT_WAITING) from exc
         except (TemporalUnavailable, WorkflowNotFound) as exc:
             raise ApiError(503, "temporarily_unavailable", TEMPORAL_DOWN_MESSAGE) from exc
+        record_payment_outcome(request._request, declined=outcome.status == PAYMENT_DECLINED)
         order = selectors.order_detail(Order.objects.filter(pk=order.pk), payments=False).get()
         return Response(
             {

@@ -1,8 +1,10 @@
 """The checkout form (contact, shipping address new or saved, shipping method, card) and the
 card form of an order's pay page.
 
-The card details are turned into a gateway token in ``clean()``; only ``self.card`` (token,
-brand, last four digits) leaves this form. Card inputs never echo their value back.
+The card details are turned into a gateway token by ``tokenize()``, which the views call last,
+once the form, the cart and the abuse limits are fine (a card tester must not get a gateway
+call for free); only ``self.card`` (token, brand, last four digits) leaves this form. Card
+inputs never echo their value back.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.conf import settings
 from accounts.models import Address
 from orders.payments import CardInvalid, CardToken, get_gateway
 from orders.services.checkout import ADDRESS_FIELDS, REQUIRED_ADDRESS_FIELDS
+from shop.money import format_money
 
 
 class SensitiveInput(forms.PasswordInput):
@@ -45,14 +48,15 @@ def new_checkout_token() -> str:
 
 def shipping_choices() -> list[tuple[str, str]]:
     return [
-        (key, f"{method['label']} – {Decimal(str(method['price']))} {settings.SHOP_CURRENCY}")
+        (key, f"{method['label']} – {format_money(Decimal(str(method['price'])))}")
         for key, method in settings.SHIPPING_METHODS.items()
     ]
 
 
 class CardForm(forms.Form):
-    """A card: its details become a gateway token in ``clean()`` (``self.card``: token, brand,
-    last four digits). Used at checkout and on an order's pay page."""
+    """A card, checked for shape by ``is_valid()``; ``tokenize()`` then makes it a gateway token
+    (``self.card``: token, brand, last four digits). Used at checkout and on an order's pay
+    page."""
 
     card_number = forms.CharField(
         label="Card number",
@@ -85,18 +89,17 @@ class CardForm(forms.Form):
             raise forms.ValidationError("The expiry month must be between 1 and 12.")
         return month, year
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if not any(name in self.errors for name in ("card_number", "expiry", "cvc")):
-            self._tokenize(cleaned)
-        return cleaned
-
-    def _tokenize(self, cleaned: dict[str, Any]) -> None:
+    def tokenize(self) -> bool:
+        """Send the (valid) form's card to the gateway: True with ``self.card`` set, False with
+        the gateway's reason on the card's field. Call it last."""
+        cleaned = self.cleaned_data
         month, year = cleaned["expiry"]
         try:
             self.card = get_gateway().tokenize(cleaned["card_number"], month, year, cleaned["cvc"])
         except CardInvalid as exc:
             self.add_error(_CARD_ERROR_FIELD.get(exc.code, "card_number"), exc.message)
+            return False
+        return True
 
 
 class CheckoutForm(CardForm):

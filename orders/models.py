@@ -38,6 +38,11 @@ class Order(models.Model):
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     shipping_cost = models.DecimalField(max_digits=12, decimal_places=2)
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    language = models.CharField(
+        max_length=10,
+        default="en",
+        help_text="The customer's language at checkout: the order's emails are written in it.",
+    )
 
     # Payment method: the gateway's token plus display data. The card number is never stored.
     payment_token = models.CharField(max_length=100)
@@ -50,6 +55,10 @@ class Order(models.Model):
         null=True,
         blank=True,
         help_text="Empty while no workflow has been started (the sweeper starts it).",
+    )
+    link_version = models.PositiveIntegerField(
+        default=0,
+        help_text="Raised by staff to revoke the order links already sent (orders.links).",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -25,8 +25,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.templatetags.emails import email_name
 from orders import events
 from orders.links import signed_order_url
 from orders.models import EmailNotification, Order, OrderEvent
@@ -48,8 +49,14 @@ def build_context(order: Order, extra: dict[str, Any] | None = None) -> dict[str
     return {
         "order": order,
         "lines": list(order.lines.all()),
+        # The name as emails show it (orders' names are strangers' input: see email_name).
+        "shipping_lines": [
+            line
+            for line in (email_name(order.ship_full_name), *order.shipping_address_lines()[1:])
+            if line
+        ],
         "shipment": shipment,
-        "order_url": signed_order_url(order.number),
+        "order_url": signed_order_url(order.number, order.link_version),
         "admin_url": settings.SHOP_BASE_URL.rstrip("/") + f"/admin/orders/order/{order.pk}/change/",
         "currency": order.currency,
         "shop_name": "Temporal Shop",
@@ -58,11 +65,14 @@ def build_context(order: Order, extra: dict[str, Any] | None = None) -> dict[str
 
 
 def render(order: Order, kind: str, extra: dict[str, Any] | None = None) -> tuple[str, str, str]:
-    """(subject, text body, html body) of the ``kind`` email for ``order``."""
+    """(subject, text body, html body) of the ``kind`` email for ``order``, in the customer's
+    language (``Order.language``; staff emails in the shop's)."""
     context = build_context(order, extra)
-    subject = " ".join(render_to_string(f"emails/{kind}.subject.txt", context).split())
-    text = render_to_string(f"emails/{kind}.txt", context)
-    html = render_to_string(f"emails/{kind}.html", context)
+    language = settings.LANGUAGE_CODE if kind in STAFF_KINDS else order.language
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"emails/{kind}.subject.txt", context).split())
+        text = render_to_string(f"emails/{kind}.txt", context)
+        html = render_to_string(f"emails/{kind}.html", context)
     return subject, text, html
 
 

@@ -5,8 +5,11 @@ Who may see an order:
 - its owner, logged in;
 - staff with the admin's view (or change) permission on orders (pages only: the API shows a
   caller their own orders);
-- the browser that placed it, or that opened its signed link (``?t=`` from the confirmation
-  email): their numbers are kept in the session under one key, newest last, capped.
+- the browser that placed it (numbers kept in the session, newest last, capped);
+- the browser that opened its signed link (``?t=`` from the confirmation email, see
+  ``orders.links``): kept apart in the session with the link's version, so revoking the
+  order's links (staff) ends that access too. A link grants viewing only: cancelling needs the
+  owner, order staff or the browser that placed the order (``may_act``).
 
 Everyone else gets a 404, never a 403 that would reveal that the order exists.
 """
@@ -25,8 +28,10 @@ from workflows.client import Progress, query_progress
 logger = logging.getLogger(__name__)
 
 SESSION_ORDERS = "orders.visible"
+SESSION_LINKED = "orders.linked"
 # Sessions written before the single key existed: still honoured when read, never written.
-_LEGACY_SESSION_KEYS = ("placed_orders", "orders.granted")
+# ("orders.granted" held signed-link grants: they carry no link version, so they are dropped.)
+_LEGACY_SESSION_KEYS = ("placed_orders",)
 MAX_SESSION_ORDERS = 50
 _LIST_FIELDS = ("number", "status", "total", "currency", "created_at")
 
@@ -35,7 +40,7 @@ _LIST_FIELDS = ("number", "status", "total", "currency", "created_at")
 
 
 def session_order_numbers(session: Any) -> list[str]:
-    """Order numbers this browser placed or opened by a signed link, oldest first."""
+    """Order numbers this browser placed, oldest first."""
     numbers: list[str] = []
     for key in (*_LEGACY_SESSION_KEYS, SESSION_ORDERS):
         value = session.get(key, [])
@@ -48,8 +53,30 @@ def remember_order(session: Any, number: str) -> None:
     """Let this browser open ``number`` again (the pages, the live fragment, cancel, the API)."""
     kept = [n for n in session_order_numbers(session) if n != number]
     session[SESSION_ORDERS] = [*kept, number][-MAX_SESSION_ORDERS:]
-    for key in _LEGACY_SESSION_KEYS:
+    for key in (*_LEGACY_SESSION_KEYS, "orders.granted"):
         session.pop(key, None)
+
+
+def linked_orders(session: Any) -> dict[str, int]:
+    """Order number -> link version, for the orders this browser opened by a signed link."""
+    value = session.get(SESSION_LINKED, {})
+    return value if isinstance(value, dict) else {}
+
+
+def remember_link(session: Any, order: Order) -> None:
+    """Let this browser view ``order`` while the order's links are not revoked."""
+    kept = {n: v for n, v in linked_orders(session).items() if n != order.number}
+    kept[order.number] = order.link_version
+    session[SESSION_LINKED] = dict(list(kept.items())[-MAX_SESSION_ORDERS:])
+
+
+def open_signed_link(request: Any, order: Order) -> bool:
+    """The request's ``?t=`` opens ``order``: remembered in the session (view only)."""
+    token = request.GET.get("t", "")
+    if token and token_grants(token, order.number, order.link_version):
+        remember_link(request.session, order)
+        return True
+    return False
 
 
 # --- Who may see what --------------------------------------------------------------------------
@@ -70,19 +97,25 @@ def is_staff_view(user: Any, order: Order) -> bool:
     return is_order_staff(user) and order.user_id != user.pk
 
 
-def may_see(request: Any, order: Order) -> bool:
-    """The page rule. A valid signed link in ``?t=`` is remembered in the session, so the live
-    fragment and the cancel button work without it."""
+def may_act(request: Any, order: Order) -> bool:
+    """Who may change an order (cancel, pay): its owner, order staff (their permission is
+    checked by the view), the browser that placed it. Not a signed link's viewer."""
     user = request.user
     if user.is_authenticated and order.user_id == user.pk:
         return True
     if is_order_staff(user):
         return True
-    token = request.GET.get("t", "")
-    if token and token_grants(token, order.number):
-        remember_order(request.session, order.number)
-        return True
     return order.number in session_order_numbers(request.session)
+
+
+def may_see(request: Any, order: Order) -> bool:
+    """The page rule: who may act, and browsers holding a valid signed link (``?t=``, then
+    remembered in the session so the live fragment works without it)."""
+    if may_act(request, order):
+        return True
+    if open_signed_link(request, order):
+        return True
+    return linked_orders(request.session).get(order.number) == order.link_version
 
 
 def visible_order(request: Any, number: str, queryset: QuerySet[Order] | None = None):
@@ -97,7 +130,7 @@ def visible_order(request: Any, number: str, queryset: QuerySet[Order] | None = 
 
 
 def placed_in_session(request: Any, number: str) -> Order | None:
-    """The confirmation page's order: only a browser that placed (or was linked to) it."""
+    """The confirmation page's order: only a browser that placed it."""
     if number not in session_order_numbers(request.session):
         return None
     return Order.objects.filter(number=number).prefetch_related(_lines()).first()

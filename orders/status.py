@@ -5,23 +5,24 @@ Every move goes through ``orders.events.move`` which checks this table and write
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from orders import states
 
 
 class OrderStatus(models.TextChoices):
-    RECEIVED = states.RECEIVED, "Received"
-    VALIDATED = states.VALIDATED, "Validated"
-    RESERVED = states.RESERVED, "Stock reserved"
-    AWAITING_PAYMENT = states.AWAITING_PAYMENT, "Awaiting payment"
-    AUTHORIZED = states.AUTHORIZED, "Payment authorized"
-    PAID = states.PAID, "Paid"
-    SHIPPED = states.SHIPPED, "Shipped"
-    IN_TRANSIT = states.IN_TRANSIT, "In transit"
-    DELIVERED = states.DELIVERED, "Delivered"
-    COMPLETED = states.COMPLETED, "Completed"
-    FAILED = states.FAILED, "Failed"
-    CANCELLED = states.CANCELLED, "Cancelled"
+    RECEIVED = states.RECEIVED, _("Received")
+    VALIDATED = states.VALIDATED, _("Validated")
+    RESERVED = states.RESERVED, _("Stock reserved")
+    AWAITING_PAYMENT = states.AWAITING_PAYMENT, _("Awaiting payment")
+    AUTHORIZED = states.AUTHORIZED, _("Payment authorized")
+    PAID = states.PAID, _("Paid")
+    SHIPPED = states.SHIPPED, _("Shipped")
+    IN_TRANSIT = states.IN_TRANSIT, _("In transit")
+    DELIVERED = states.DELIVERED, _("Delivered")
+    COMPLETED = states.COMPLETED, _("Completed")
+    FAILED = states.FAILED, _("Failed")
+    CANCELLED = states.CANCELLED, _("Cancelled")
 
 
 S = OrderStatus

@@ -142,6 +142,7 @@ _DESCRIPTIONS = {
     409: "Refused by the business rules; `code` says why.",
     413: "The request body is too large (`request_too_large`).",
     415: "Unsupported request media type (`unsupported_media_type`).",
+    422: "The Idempotency-Key was used for a different request (`idempotency_key_reused`).",
     429: "Too many requests (`throttled`); see the `Retry-After` header.",
     503: "A system the answer depends on is unreachable; try again shortly.",
 }

@@ -1,7 +1,11 @@
 """The REST API root. Each app contributes its views in ``<app>/api.py``."""
 
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
 from accounts.api import AuthTokenView
@@ -28,6 +32,17 @@ class ShopRouter(routers.DefaultRouter):
         return view
 
 
+def docs_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The schema and docs pages answer 404 when ``API_DOCS`` is off (read per request)."""
+
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.API_DOCS:
+            raise Http404("The API documentation is turned off.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 router = ShopRouter()
 router.register("categories", CategoryViewSet, basename="api-category")
 router.register("products", ProductViewSet, basename="api-product")
@@ -39,7 +54,12 @@ urlpatterns = [
     path("cart/items/<int:product_id>/", CartItemView.as_view(), name="api-cart-item"),
     path("checkout/", CheckoutView.as_view(), name="api-checkout"),
     path("auth/token/", AuthTokenView.as_view(), name="api-auth-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", docs_view(SpectacularAPIView.as_view()), name="api-schema"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path(
+        "docs/",
+        docs_view(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     *router.urls,
 ]

@@ -22,8 +22,7 @@ _STANDARD_ATTRS = frozenset(
 _ACCESS_ATOMS = {
     "h": "remote_addr",
     "m": "method",
-    "U": "path",
-    "q": "query",
+    "U": "path",  # never the query string: it may carry a signed order link
     "s": "status",
     "B": "bytes",
     "M": "duration_ms",

@@ -51,12 +51,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shop.metrics.MetricsMiddleware",  # request counts and latency (shop/metrics.py)
     # A dropped database connection mid-request answers 503 + Retry-After, not 500.
     "shop.database_errors.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "shop.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The shopper's language: the language cookie (switcher), else Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -78,10 +81,13 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cart.context_processors.cart_summary",
             ],
+            # shop/ is not an app: its template library is registered by name.
+            "libraries": {"money": "shop.templatetags.money"},
         },
     },
 ]
@@ -119,7 +125,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or client before a password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    "shop.clients.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
@@ -137,6 +143,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # one client address (for any accounts), logins are refused for AXES_COOLOFF_MINUTES; a password
 # reset lifts an account's lock. Counters are in the shared cache.
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+if DEBUG:  # one process in development: its memory is shared enough (axes warns otherwise)
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -154,7 +162,10 @@ RATE_LIMIT_GUEST_EMAIL = env.str("RATE_LIMIT_GUEST_EMAIL", default="5/h")
 RATE_LIMIT_ANONYMOUS_CARTS = env.str("RATE_LIMIT_ANONYMOUS_CARTS", default="30/h")
 
 # --- I18N / static ------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Shopper pages and emails speak these; an order keeps its customer's (Order.language).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -197,6 +208,15 @@ TEMPORAL_TASK_QUEUE = env.str("TEMPORAL_TASK_QUEUE", default="orders")
 TEMPORAL_API_KEY = env.str("TEMPORAL_API_KEY", default="")
 TEMPORAL_TLS_CERT = env.str("TEMPORAL_TLS_CERT", default="")  # path to a PEM file
 TEMPORAL_TLS_KEY = env.str("TEMPORAL_TLS_KEY", default="")  # path to a PEM file
+# Self-hosted Temporal with TLS: the CA that signed the server's certificate (empty: the system's
+# roots) and the name in that certificate when it differs from TEMPORAL_ADDRESS's host.
+TEMPORAL_TLS_CA = env.str("TEMPORAL_TLS_CA", default="")  # path to a PEM file
+TEMPORAL_TLS_SERVER_NAME = env.str("TEMPORAL_TLS_SERVER_NAME", default="")
+if bool(TEMPORAL_TLS_CERT) != bool(TEMPORAL_TLS_KEY):
+    raise ImproperlyConfigured(
+        "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS needs the certificate and its "
+        "key); set both or neither."
+    )
 TEMPORAL_UI_URL = env.str("TEMPORAL_UI_URL", default="http://localhost:8233")
 # Seconds a web request waits for Temporal before giving up (the order is never lost: the
 # sweeper starts it later).
@@ -206,6 +226,16 @@ TEMPORAL_CLIENT_TIMEOUT = env.float("TEMPORAL_CLIENT_TIMEOUT", default=5.0)
 TEMPORAL_START_PAUSE_SECONDS = env.float("TEMPORAL_START_PAUSE_SECONDS", default=15.0)
 # How often runworker starts orders that have no workflow yet.
 ORDER_SWEEP_INTERVAL_SECONDS = env.float("ORDER_SWEEP_INTERVAL_SECONDS", default=30.0)
+# Observability (docs/OPERATIONS.md, "Metrics"): the worker's Prometheus endpoint (HOST:PORT,
+# empty: off) and the bearer token a scraper sends to the web's /metrics (empty: a 404).
+METRICS_BIND = env.str("METRICS_BIND", default="")
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# An order in a moving status (received ... authorized) unchanged this long counts as stuck
+# (metric shop_orders_stuck, alert OrdersStuck, the admin's "needs attention" filter).
+ORDER_STUCK_MINUTES = env.float("ORDER_STUCK_MINUTES", default=60.0)
+# Orders carry the search attributes CustomerId, OrderStatus, OrderTotal, OrderNumber (the
+# server must know them: runworker registers them). Off for a server that can't have them.
+TEMPORAL_SEARCH_ATTRIBUTES = env.bool("TEMPORAL_SEARCH_ATTRIBUTES", default=True)
 # How long the workflow waits for delivery before recording an overdue event and alerting staff.
 ORDER_DELIVERY_TIMEOUT_DAYS = env.float("ORDER_DELIVERY_TIMEOUT_DAYS", default=14.0)
 # Activity start-to-close timeout and retry backoff of the order workflow's steps. A crashed
@@ -235,6 +265,10 @@ FAKE_GATEWAY_FAILURE_RATE = env.float("FAKE_GATEWAY_FAILURE_RATE", default=0.5)
 CARRIER_WEBHOOK_SECRET = env.str(
     "CARRIER_WEBHOOK_SECRET", default="dev-carrier-secret" if DEBUG else None
 )
+# A signed carrier event older than this (its X-Carrier-Timestamp) is refused as a replay.
+CARRIER_WEBHOOK_TOLERANCE_SECONDS = env.int("CARRIER_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# How long the order link in a guest's emails opens the order (staff can revoke it sooner).
+ORDER_LINK_MAX_AGE_DAYS = env.float("ORDER_LINK_MAX_AGE_DAYS", default=30.0)
 SHIPPING_METHODS = {
     "standard": {"label": "Standard (3-5 business days)", "price": "4.90"},
     "express": {"label": "Express (next business day)", "price": "14.90"},
@@ -245,7 +279,7 @@ SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 REST_FRAMEWORK = {
     # Token first: an unauthenticated call then gets a 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ExpiringTokenAuthentication",
         "shop.api_policies.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings as django_settings
 from temporalio.testing import WorkflowEnvironment
 
+from shop.background import wait_for_background
 from workflows.client import connect, reset_client
 from workflows.devserver import find_binary
 from workflows.loop import BackgroundLoop
+from workflows.search_attributes import ALL_KEYS
 from workflows.worker import ActivityExecutor, create_worker
 
 
@@ -40,8 +43,16 @@ def _test_settings(settings, tmp_path):
     settings.TEMPORAL_TASK_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
     # Emails on the orders queue unless a test splits them (one worker serves a test).
     settings.TEMPORAL_EMAIL_TASK_QUEUE = ""
+    # Each test has its own lockout and rate-limit counters, in the configured cache (Redis
+    # when CACHE_URL says so, as in CI).
+    settings.CACHES = {
+        name: {**spec, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+        for name, spec in django_settings.CACHES.items()
+    }
+    AxesProxyHandler.get_implementation(force=True)  # it keeps the cache it was made with
     reset_client()
     yield
+    wait_for_background()  # emails sent after a test's answers land in that test's outbox
     reset_client()
 
 
@@ -69,7 +80,9 @@ class LocalTemporal:
 def temporal_dev_server(background_loop) -> Iterator[LocalTemporal]:
     env = background_loop.run(
         WorkflowEnvironment.start_local(
-            dev_server_existing_path=find_binary("temporal"), dev_server_log_level="error"
+            dev_server_existing_path=find_binary("temporal"),
+            dev_server_log_level="error",
+            search_attributes=ALL_KEYS,  # the orders' (workflows.search_attributes)
         ),
         timeout=120,
     )

@@ -11,7 +11,12 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parent.parent
 APPS = ["shop", "catalog", "accounts", "cart", "orders", "workflows"]
 # Modules that run inside Temporal's workflow sandbox: deterministic, no Django.
-SANDBOXED = ["workflows/workflow.py", "workflows/types.py", "orders/states.py"]
+SANDBOXED = [
+    "workflows/workflow.py",
+    "workflows/types.py",
+    "workflows/search_attributes.py",
+    "orders/states.py",
+]
 # The one module through which the rest of the shop reaches Temporal.
 TEMPORAL_GATEWAY = "workflows.client"
 

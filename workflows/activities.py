@@ -20,12 +20,14 @@ from workflows.types import CarrierEvent, PaymentAttempt, ShipmentInfo, Validati
 
 @order_step(describe=lambda r: f"status={r.status}")
 def validate_order(order_number: str) -> ValidationResult:
-    status = fulfilment.validate_order(order_number).status
+    order = fulfilment.validate_order(order_number)
     # The settings go along for workflows started before ``OrderInput`` carried them.
     config = workflow_config()
     return ValidationResult(
         order_number=order_number,
-        status=status,
+        status=order.status,
+        customer_id=str(order.user_id or ""),
+        order_total=float(order.total),
         delivery_timeout_seconds=config.delivery_timeout_seconds,
         activity_timeout_seconds=config.activity_timeout_seconds,
         retry_initial_interval_seconds=config.retry_initial_interval_seconds,

@@ -113,6 +113,7 @@ def order_input(order_number: str) -> OrderInput:
         payment_retry_seconds=config.payment_retry_seconds,
         authorization_seconds=config.authorization_seconds,
         email_task_queue=config.email_task_queue,
+        search_attributes=bool(settings.TEMPORAL_SEARCH_ATTRIBUTES),
     )
 
 

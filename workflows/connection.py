@@ -12,10 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
 from temporalio.client import Client, RPCTimeoutOrCancelledError
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from workflows.loop import BackgroundLoop
+from workflows.search_attributes import ALL_KEYS
 
 
 class TemporalUnavailable(Exception):
@@ -34,24 +42,38 @@ starts_paused_until: dict[tuple[str, str], float] = {}
 
 
 def connection_options() -> dict[str, Any]:
-    """Client.connect keyword arguments from settings (Temporal Cloud: API key or mTLS)."""
+    """Client.connect keyword arguments from settings: Temporal Cloud (API key or mTLS) or a
+    self-hosted server with TLS (``TEMPORAL_TLS_CA``, ``TEMPORAL_TLS_SERVER_NAME``) and mTLS.
+    A certificate without its key (or the reverse) is refused, never plaintext instead."""
     options: dict[str, Any] = {"namespace": settings.TEMPORAL_NAMESPACE}
+    cert, key = settings.TEMPORAL_TLS_CERT, settings.TEMPORAL_TLS_KEY
+    ca = getattr(settings, "TEMPORAL_TLS_CA", "")
+    server_name = getattr(settings, "TEMPORAL_TLS_SERVER_NAME", "")
+    if bool(cert) != bool(key):
+        raise ImproperlyConfigured(
+            "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS needs the certificate and "
+            "its key); set both or neither."
+        )
     if settings.TEMPORAL_API_KEY:
         options["api_key"] = settings.TEMPORAL_API_KEY
         options["tls"] = True
-    if settings.TEMPORAL_TLS_CERT and settings.TEMPORAL_TLS_KEY:
+    if cert or ca or server_name:
         options["tls"] = TLSConfig(
-            client_cert=Path(settings.TEMPORAL_TLS_CERT).read_bytes(),
-            client_private_key=Path(settings.TEMPORAL_TLS_KEY).read_bytes(),
+            client_cert=Path(cert).read_bytes() if cert else None,
+            client_private_key=Path(key).read_bytes() if key else None,
+            server_root_ca_cert=Path(ca).read_bytes() if ca else None,
+            domain=server_name or None,
         )
     return options
 
 
-async def connect(timeout: float | None = None) -> Client:
-    """A new client from settings (the worker uses this; it owns its own loop)."""
+async def connect(timeout: float | None = None, runtime: Runtime | None = None) -> Client:
+    """A new client from settings (the worker uses this; it owns its own loop). ``runtime``:
+    the worker's, exporting the SDK's metrics (``workflows.telemetry``)."""
     return await Client.connect(
         settings.TEMPORAL_ADDRESS,
         connect_timeout=timedelta(seconds=timeout or settings.TEMPORAL_CLIENT_TIMEOUT),
+        runtime=runtime,
         **connection_options(),
     )
 
@@ -104,3 +126,24 @@ def run(coro: Any, timeout: float | None = None) -> Any:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise WorkflowNotFound(str(exc)) from exc
         raise TemporalUnavailable(str(exc)) from exc
+
+
+async def register_search_attributes(client: Client) -> list[str]:
+    """Register the orders' search attributes on the namespace (the operator API of a
+    self-hosted server or dev server); returns the names added now. A server that refuses
+    (Temporal Cloud: create them in the Cloud UI or with tcld) raises ``RPCError``."""
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace), timeout=rpc_timeout()
+    )
+    known = set(existing.custom_attributes) | set(existing.system_attributes)
+    missing = {
+        key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
+        for key in ALL_KEYS
+        if key.name not in known
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing),
+            timeout=rpc_timeout(),
+        )
+    return sorted(missing)

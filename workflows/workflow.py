@@ -41,6 +41,10 @@ to add one: ``docs/ARCHITECTURE.md``, "Adding a workflow step safely"):
 - ``email-task-queue``: the steps that talk to the mail server (``scheduling.EMAIL_STEPS``) run
   on ``email_task_queue`` from the input, when it is set. Histories recorded before it ran them
   on the workflow's queue.
+- ``search-attributes``: when the input asks for them, the workflow upserts its search
+  attributes (``workflows.search_attributes``): ``OrderNumber`` and ``OrderStatus`` at start,
+  ``CustomerId`` and ``OrderTotal`` after validation, ``OrderStatus`` at each status change.
+  Histories recorded before it (and inputs without the flag) upsert nothing.
 """
 
 from __future__ import annotations
@@ -55,9 +59,11 @@ from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from orders import states
+    from workflows import search_attributes as attrs
     from workflows.failures import failure_message, failure_type
     from workflows.payment_stage import AUTHORIZE_CAPTURE_PATCH, PaymentStage
     from workflows.scheduling import LOCAL_STEPS, schedule_step
+    from workflows.search_attributes import SearchAttributes
     from workflows.types import (
         CARRIER_DELIVERED,
         CARRIER_STATUSES,
@@ -98,11 +104,12 @@ class _CancelRequested(Exception):
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class OrderWorkflow(PaymentStage):
+class OrderWorkflow(PaymentStage, SearchAttributes):
     local_steps: frozenset[str] = LOCAL_STEPS
 
     def __init__(self) -> None:
         self._order_number = ""
+        self._search_attributes = False  # upsert them (patch ``search-attributes``)
         self._status = states.RECEIVED
         self._current_step = "starting"
         self._steps: list[StepRecord] = []
@@ -125,9 +132,13 @@ class OrderWorkflow(PaymentStage):
     async def run(self, input: OrderInput) -> OrderResult:
         self._order_number = input.order_number
         self._config = input.config() or self._config
+        if input.search_attributes and workflow.patched(attrs.SEARCH_ATTRIBUTES_PATCH):
+            self._search_attributes = True
+            workflow.upsert_search_attributes(attrs.initial(self._order_number, self._status))
         compensations: list[str] = []
         try:
             validation = await self._step("validate_order", result_type=ValidationResult)
+            self._upsert_customer(validation)
             if input.config() is None:
                 self._config = validation.config()
             if validation.status in states.FINAL:

@@ -9,6 +9,7 @@ it starts ``OrderWorkflow``; if Temporal is down the order simply waits for
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from cart.models import Cart, CartItem
 from cart.services import contents_version
@@ -27,7 +29,7 @@ from orders.models import Order, OrderEvent, OrderLine
 from orders.payments import CardToken
 from orders.status import FINAL as FINAL_STATUSES
 from orders.status import OrderStatus
-from shop import locks
+from shop import locks, metrics
 from workflows.client import TemporalUnavailable, start_order_workflow
 
 logger = logging.getLogger(__name__)
@@ -106,24 +108,80 @@ def _existing(checkout_token: str) -> Order | None:
     return Order.objects.filter(checkout_token=checkout_token).first()
 
 
+def _check_reviewed(items: list[CartItem], reviewed_version: str) -> None:
+    if reviewed_version and reviewed_version != contents_version(
+        (item.product_id, item.quantity, item.product.price) for item in items
+    ):
+        raise CheckoutError(
+            "Your cart or its prices changed since you reviewed your order. Please check "
+            "the updated review below and place the order again.",
+            "cart_changed",
+        )
+
+
+def precheck(cart: Cart | None, checkout_token: str, reviewed_version: str = "") -> Order | None:
+    """What can be known before a card is sent anywhere: the order already placed with this
+    token (a double submit: no new card needed), else None when the cart can be ordered. Raises
+    ``CheckoutError`` as ``place_order`` would (empty cart, sold out, cart changed)."""
+    existing = _existing(checkout_token)
+    if existing is not None:
+        return existing
+    _check_reviewed(_checked_items(cart), reviewed_version)
+    return None
+
+
+def request_fingerprint(data: Any) -> str:
+    """A keyed hash of a checkout request's parameters (card included, so never a bare hash)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return salted_hmac("orders.checkout-request", canonical, algorithm="sha256").hexdigest()
+
+
+def _twin(existing: Order, fingerprint: str) -> PlaceOrderResult:
+    """The order placed earlier with this token, if it was placed by the same request."""
+    if fingerprint:
+        placed = OrderEvent.objects.filter(order=existing, kind=OrderEvent.Kind.PLACED).first()
+        first = (placed.data or {}).get("request", "") if placed is not None else ""
+        if first and first != fingerprint:
+            raise CheckoutError(
+                "This Idempotency-Key was used for a different checkout request. Use a new key "
+                "for a new order, or repeat the first request unchanged.",
+                "idempotency_key_reused",
+            )
+    return PlaceOrderResult(existing, created=False)
+
+
+def customer_language() -> str:
+    """The active language as one of ``settings.LANGUAGES`` (the default one otherwise)."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 def place_order(
     *,
     cart: Cart | None,
     email: str,
     shipping_address: dict[str, Any],
     shipping_method: str,
-    card: CardToken,
+    card: CardToken | None,
     checkout_token: str,
     user: Any = None,
     reviewed_version: str = "",
     start_workflow: bool = True,
+    request_fingerprint: str = "",
 ) -> PlaceOrderResult:
     """Create the order from ``cart`` (or return the one already placed with this token).
 
     ``reviewed_version`` is the ``CartSummary.version`` of the cart the shopper reviewed: when
     given and the cart or its prices changed since, nothing is placed (``cart_changed``).
     ``start_workflow=False``: the caller starts it (``orders.services.paying``, which waits
-    for the card's answer); otherwise it is started once the order is committed."""
+    for the card's answer); otherwise it is started once the order is committed.
+    ``request_fingerprint`` (the API's, see ``request_fingerprint()``): a repeat with the same
+    token but another request is refused (``idempotency_key_reused``), never answered with the
+    first order."""
     checkout_token = (checkout_token or "").strip()
     if not checkout_token or len(checkout_token) > 64:
         raise CheckoutError("This checkout form expired; please submit it again.", "invalid_token")
@@ -141,16 +199,11 @@ def place_order(
             locks.cart(cart)
         existing = _existing(checkout_token)
         if existing is not None:
-            return PlaceOrderResult(existing, created=False)
+            return _twin(existing, request_fingerprint)
         items = _checked_items(cart)
-        if reviewed_version and reviewed_version != contents_version(
-            (item.product_id, item.quantity, item.product.price) for item in items
-        ):
-            raise CheckoutError(
-                "Your cart or its prices changed since you reviewed your order. Please check "
-                "the updated review below and place the order again.",
-                "cart_changed",
-            )
+        _check_reviewed(items, reviewed_version)
+        if card is None:  # only a twin (see precheck) comes without a card
+            raise CheckoutError("Please enter your card details again.", "invalid")
         subtotal = sum((item.product.price * item.quantity for item in items), Decimal("0.00"))
         fields = {
             "checkout_token": checkout_token,
@@ -160,6 +213,8 @@ def place_order(
             **{f"ship_{key}": value for key, value in address.items()},
             "shipping_method": shipping_method,
             "currency": settings.SHOP_CURRENCY,
+            # The request's language (LocaleMiddleware): the order's emails are written in it.
+            "language": customer_language(),
             "subtotal": subtotal,
             "shipping_cost": shipping,
             "total": subtotal + shipping,
@@ -177,7 +232,7 @@ def place_order(
                 # Another submit with the same token won the race: that is our order.
                 existing = _existing(checkout_token)
                 if existing is not None:
-                    return PlaceOrderResult(existing, created=False)
+                    return _twin(existing, request_fingerprint)
                 # Otherwise the number collided: draw another.
         if order is None:
             raise CheckoutError(
@@ -199,12 +254,17 @@ def place_order(
             OrderEvent.Kind.PLACED,
             f"Order placed: {len(items)} line(s), total {order.total} {order.currency}.",
             actor="customer",
-            data={"lines": len(items), "total": str(order.total)},
+            data={
+                "lines": len(items),
+                "total": str(order.total),
+                **({"request": request_fingerprint} if request_fingerprint else {}),
+            },
         )
         # Only what was ordered: an item added from another tab meanwhile stays in the cart.
         CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
         if start_workflow:
             transaction.on_commit(lambda: start_workflow_for(order, fail_fast=True), robust=True)
+        transaction.on_commit(lambda: metrics.ORDERS.labels(outcome="placed", reason="").inc())
     return PlaceOrderResult(order, created=True)
 
 

@@ -8,12 +8,14 @@ Both wait at most ``CHECKOUT_PAYMENT_WAIT_SECONDS``; without an answer by then t
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 
 from orders.models import Order
 from orders.payments import CardToken
 from orders.services.checkout import record_workflow_started
+from shop.metrics import CHECKOUT_WAIT
 from workflows.client import (
     PAYMENT_DECLINED,
     PaymentMethod,
@@ -33,7 +35,9 @@ def pay_at_checkout(order: Order) -> PaymentOutcome:
     """Start the order's workflow and wait, bounded, for the card's first answer. Never
     raises for Temporal's sake: ``pending`` when it did not answer (the sweeper starts an
     order whose start did not go through)."""
+    started = time.monotonic()
     result = start_order_with_payment_outcome(order.number, wait=_wait())
+    CHECKOUT_WAIT.labels(outcome=result.outcome.status).observe(time.monotonic() - started)
     if result.started:
         record_workflow_started(order, started_now=True)
     else:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from orders.events import IllegalTransition, move, record
+from orders.links import revoke_links
 from orders.models import EmailNotification, Order, OrderEvent, Shipment
 from orders.services.checkout import record_workflow_started, start_workflow_for
 from orders.services.emails import send_email
@@ -33,6 +34,7 @@ from workflows.client import (
 )
 
 TEMPORAL_DOWN_MESSAGE = "We could not reach the order system; please try again in a minute."
+CUSTOMER_REASON = "Cancelled at your request."
 STAFF_ACTION = OrderEvent.Kind.STAFF_ACTION
 DELIVERABLE = frozenset({OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT})
 
@@ -77,8 +79,14 @@ def cancel_order(order: Order, actor: str, reason: str = "", *, staff: bool = Fa
     Through the workflow's ``cancel`` update (refund and stock release have run when it
     returns), or directly in the database if no workflow was ever started. ``staff=True``
     also records a ``staff_action`` event with ``actor``.
+
+    Only staff's reasons become the order's reason (shown in the cancellation email); a
+    customer's own words never go into an email (the shop would send a stranger's text to the
+    order's address): they are kept as a staff-only note.
     """
     reason = reason.strip()[:500]
+    if not staff:
+        customer_note, reason = reason, CUSTOMER_REASON
     order.refresh_from_db(fields=["status", "workflow_started_at"])
     if not order.is_cancellable:
         outcome = Outcome(False, _not_cancellable_message(order))
@@ -91,6 +99,13 @@ def cancel_order(order: Order, actor: str, reason: str = "", *, staff: bool = Fa
     if staff and outcome.message != TEMPORAL_DOWN_MESSAGE:  # nothing happened when down
         verb = "cancelled" if outcome.ok else "cancel refused"
         _staff_event(order, actor, f"Staff {verb}: {outcome.message}", {"reason": reason})
+    if not staff and outcome.ok and customer_note and customer_note != CUSTOMER_REASON:
+        _staff_event(
+            order,
+            actor,
+            "The customer's reason for cancelling (not emailed).",
+            {"customer_reason": customer_note},
+        )
     return outcome
 
 
@@ -225,3 +240,13 @@ def start_missing_workflow(order: Order, actor: str) -> Outcome:
         return Outcome(False, TEMPORAL_DOWN_MESSAGE)
     _staff_event(order, actor, "Staff started the order's workflow.")
     return Outcome(True, f"Order {order.number}: workflow started.")
+
+
+def revoke_order_links(order: Order, actor: str) -> Outcome:
+    """Staff end every signed link of the order sent so far (a leaked email, a forwarded
+    link): browsers that opened one lose the order too. New emails carry a new link."""
+    revoke_links(order)
+    _staff_event(
+        order, actor, "Staff revoked the order's links.", {"link_version": order.link_version}
+    )
+    return Outcome(True, f"Order {order.number}: links revoked.")

@@ -1,6 +1,7 @@
 """Checkout pages: one server-rendered form, then a confirmation only its session can see."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,9 +14,16 @@ from cart.services import CartSummary, get_cart, summarize
 from orders import selectors
 from orders.forms import CheckoutForm, new_checkout_token
 from orders.links import signed_order_path
-from orders.services.checkout import CheckoutError, place_order, scoped_checkout_token
+from orders.services.checkout import CheckoutError, place_order, precheck, scoped_checkout_token
+from orders.services.limits import (
+    CARD_REFUSED,
+    check_payment_limits,
+    count_guest_order,
+    record_payment_outcome,
+)
 from orders.services.paying import pay_at_checkout
 from orders.status import OrderStatus
+from shop.middleware import private_no_store
 from workflows.client import PAYMENT_DECLINED
 
 
@@ -41,37 +49,21 @@ def _shipping_options(summary: CartSummary, selected: str) -> list[dict]:
 def checkout(request: HttpRequest) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     cart = get_cart(request)
+    status = 200
     if request.method == "POST":
         form = CheckoutForm(request.POST, user=user)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                result = place_order(
-                    cart=cart,
-                    email=data["email"],
-                    shipping_address=form.shipping_address,
-                    shipping_method=data["shipping_method"],
-                    card=form.card,
-                    checkout_token=scoped_checkout_token(
-                        request, data["checkout_token"], prefix="web"
-                    ),
-                    user=user,
-                    reviewed_version=data.get("cart_version", ""),
-                    start_workflow=False,
-                )
+                return _place(request, form, cart, user)
             except CheckoutError as exc:
                 if exc.code == "empty_cart":
                     messages.error(
                         request, "Your cart is empty: add something before checking out."
                     )
                     return redirect("cart:detail")
-                form.add_error(None, exc.message)
-            else:
-                order = result.order
-                selectors.remember_order(request.session, order.number)
-                if pay_at_checkout(order).status == PAYMENT_DECLINED:
-                    return redirect("orders:pay", number=order.number)
-                return redirect("orders:checkout_done", number=order.number)
+                if exc.code != "card_invalid":  # the card's reason is on its field
+                    form.add_error(None, exc.message)
+                status = 429 if exc.code == "rate_limited" else 200
         summary = summarize(cart)
     else:
         summary = summarize(cart)
@@ -104,15 +96,54 @@ def checkout(request: HttpRequest) -> HttpResponse:
             "checkout_token": token,
             "cart_version": summary.version,
             "cart_count": summary.item_count,
+            # The test cards' hint, in development only (the fake gateway knows only them).
+            "show_test_cards": settings.DEBUG,
         },
+        status=status,
     )
 
 
+def _place(request: HttpRequest, form: CheckoutForm, cart: Any, user: Any) -> HttpResponse:
+    """The valid form's order: the cart and the limits are checked before the card goes to the
+    gateway (tokenized last), then the order is placed and paid. Raises ``CheckoutError``."""
+    data = form.cleaned_data
+    checkout_token = scoped_checkout_token(request, data["checkout_token"], prefix="web")
+    reviewed = data.get("cart_version", "")
+    twin = precheck(cart, checkout_token, reviewed)
+    if twin is None:
+        check_payment_limits(request, data["email"], user)
+        if not form.tokenize():
+            raise CheckoutError(CARD_REFUSED, "card_invalid")
+    result = place_order(
+        cart=cart,
+        email=data["email"],
+        shipping_address=form.shipping_address,
+        shipping_method=data["shipping_method"],
+        card=form.card,
+        checkout_token=checkout_token,
+        user=user,
+        reviewed_version=reviewed,
+        start_workflow=False,
+    )
+    order = result.order
+    selectors.remember_order(request.session, order.number)
+    if result.created:
+        count_guest_order(data["email"], user)
+    outcome = pay_at_checkout(order)
+    record_payment_outcome(request, declined=outcome.status == PAYMENT_DECLINED)
+    if outcome.status == PAYMENT_DECLINED:
+        return redirect("orders:pay", number=order.number)
+    return redirect("orders:checkout_done", number=order.number)
+
+
+@private_no_store
 def checkout_done(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.placed_in_session(request, number)
     if order is None:
         raise Http404("No such order in this session.")
-    guest_link = signed_order_path(order.number) if order.user_id is None else ""
+    guest_link = (
+        signed_order_path(order.number, order.link_version) if order.user_id is None else ""
+    )
     return render(
         request,
         "orders/confirmation.html",

@@ -14,8 +14,12 @@ from django.views.decorators.http import require_http_methods
 
 from orders import selectors
 from orders.forms import CardForm
+from orders.models import Order
+from orders.services.checkout import CheckoutError
+from orders.services.limits import check_payment_limits, record_payment_outcome
 from orders.services.paying import pay_again
 from orders.status import OrderStatus
+from shop.middleware import private_no_store
 from workflows.client import (
     PAYMENT_AUTHORIZED,
     PAYMENT_DECLINED,
@@ -35,6 +39,7 @@ PENDING = (
 @sensitive_variables()
 @sensitive_post_parameters("card_number", "expiry", "cvc")
 @require_http_methods(["GET", "POST"])
+@private_no_store
 def order_pay(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.visible_order(request, number, selectors.order_detail(staff=False))
     if order is None:
@@ -45,23 +50,21 @@ def order_pay(request: HttpRequest, number: str) -> HttpResponse:
         messages.info(request, NOT_WAITING)
         return redirect(order.get_absolute_url())
     form = CardForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = pay_again(order, form.card)
-        except PaymentRefused:
-            messages.info(request, NOT_WAITING)
-            return redirect(order.get_absolute_url())
-        except (TemporalUnavailable, WorkflowNotFound):
-            form.add_error(None, UNREACHABLE)
+            check_payment_limits(request)  # before the card goes anywhere
+        except CheckoutError as exc:
+            form.add_error(None, exc.message)
+            status = 429
         else:
-            if outcome.status == PAYMENT_AUTHORIZED:
-                selectors.remember_order(request.session, order.number)
-                return redirect("orders:checkout_done", number=order.number)
-            if outcome.status != PAYMENT_DECLINED:
-                messages.info(request, PENDING if outcome.status == "pending" else outcome.message)
-                return redirect(order.get_absolute_url())
-            form = CardForm()
-            order.refresh_from_db(fields=["card_brand", "card_last4"])
+            if form.tokenize():
+                answer = _pay(request, order, form)
+                if answer is not None:
+                    return answer
+                if not form.errors:  # declined: a fresh form for another card
+                    form = CardForm()
+                    order.refresh_from_db(fields=["card_brand", "card_last4"])
     return render(
         request,
         "orders/pay.html",
@@ -71,4 +74,26 @@ def order_pay(request: HttpRequest, number: str) -> HttpResponse:
             "decline": selectors.latest_decline(order),
             "form": form,
         },
+        status=status,
     )
+
+
+def _pay(request: HttpRequest, order: Order, form: CardForm) -> HttpResponse | None:
+    """Try the tokenized card; the page to go to, or None to show the form again (declined,
+    or the error added to ``form``)."""
+    try:
+        outcome = pay_again(order, form.card)
+    except PaymentRefused:
+        messages.info(request, NOT_WAITING)
+        return redirect(order.get_absolute_url())
+    except (TemporalUnavailable, WorkflowNotFound):
+        form.add_error(None, UNREACHABLE)
+        return None
+    record_payment_outcome(request, declined=outcome.status == PAYMENT_DECLINED)
+    if outcome.status == PAYMENT_AUTHORIZED:
+        selectors.remember_order(request.session, order.number)
+        return redirect("orders:checkout_done", number=order.number)
+    if outcome.status != PAYMENT_DECLINED:
+        messages.info(request, PENDING if outcome.status == "pending" else outcome.message)
+        return redirect(order.get_absolute_url())
+    return None

@@ -16,8 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 from orders import selectors
 from orders.models import Order
 from orders.services.tracking import cancel_order
+from shop.middleware import private_no_store
 
 ORDERS_PER_PAGE = 10
+LINK_CANNOT_CANCEL = (
+    "To cancel, use the browser you ordered with, or log in to the account you ordered with."
+)
 POLL_INTERVAL_MS = 2000
 
 
@@ -37,13 +41,15 @@ def _status_context(request: HttpRequest, order: Order) -> dict:
         "is_final": not order.is_in_progress,
         # View-only staff get no button that would only answer 403.
         "can_cancel": order.is_cancellable
-        and (not staff_view or user.has_perm("orders.change_order")),
+        and (not staff_view or user.has_perm("orders.change_order"))
+        and selectors.may_act(request, order),
         "is_staff_view": staff_view,
     }
 
 
 @login_required
 @require_GET
+@private_no_store
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = selectors.user_orders(request.user)
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
@@ -51,9 +57,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@private_no_store
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     queryset = selectors.order_detail(staff=selectors.is_order_staff(request.user))
     order = _order_or_404(request, number, queryset)
+    if "t" in request.GET:  # a signed link, now remembered: drop it from the address bar
+        return redirect(order.get_absolute_url())
     context = _status_context(request, order)
     context.update(
         {
@@ -67,23 +76,25 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
+@private_no_store
 def order_status_fragment(request: HttpRequest, number: str) -> HttpResponse:
     queryset = selectors.order_status(staff=selectors.is_order_staff(request.user))
     order = _order_or_404(request, number, queryset)
-    response = render(request, "orders/_order_status.html", _status_context(request, order))
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "orders/_order_status.html", _status_context(request, order))
 
 
 @require_POST
 def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
     order = _order_or_404(request, number, Order.objects.all())
+    if not selectors.may_act(request, order):  # a signed link shows the order, no more
+        messages.error(request, LINK_CANNOT_CANCEL)
+        return redirect(order.get_absolute_url())
     user = request.user
     actor = user.email if user.is_authenticated else "customer"
     staff = selectors.is_staff_view(user, order)
     if staff and not user.has_perm("orders.change_order"):
         raise PermissionDenied("Cancelling customers' orders needs the change permission.")
-    default_reason = "Cancelled by staff" if staff else "Cancelled by the customer"
+    default_reason = "Cancelled by staff" if staff else ""
     reason = request.POST.get("reason", "")[:500] or default_reason
     outcome = cancel_order(order, actor=actor, reason=reason, staff=staff)
     if outcome.ok:

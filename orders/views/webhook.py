@@ -1,13 +1,17 @@
 """Carrier webhook: ``POST /webhooks/carrier/``.
 
-Body: JSON ``{"tracking_number": ..., "status": ..., "event_id"?: ..., "note"?: ...}``, signed
-with HMAC-SHA256 over the raw body using ``CARRIER_WEBHOOK_SECRET``, hex digest in the
-``X-Carrier-Signature`` header. The event is forwarded to the order's workflow as a signal.
+Body: JSON ``{"tracking_number": ..., "status": ..., "event_id"?: ..., "note"?: ...}``. As
+Stripe does, the carrier sends the time of sending (Unix seconds) in ``X-Carrier-Timestamp``
+and signs ``<timestamp>.<raw body>`` with HMAC-SHA256 and ``CARRIER_WEBHOOK_SECRET``, hex digest
+in ``X-Carrier-Signature``. An event sent more than ``CARRIER_WEBHOOK_TOLERANCE_SECONDS`` (5
+minutes) from now is refused, so a captured request can't be replayed later. The event is
+forwarded to the order's workflow as a signal.
 
-Answers are JSON ``{code, detail}``: 202 accepted, 400 malformed, 401 bad signature, 404
-unknown tracking number, 409 order no longer running, 503 Temporal unreachable (the carrier
-retries). Nothing is touched when a request is rejected. Repeated events are harmless: the
-workflow ignores event ids it has seen, and events for finished orders are acknowledged.
+Answers are JSON ``{code, detail}``: 202 accepted, 400 malformed, 401 bad signature or stale
+timestamp, 404 unknown tracking number, 409 order no longer running, 503 Temporal unreachable
+(the carrier retries). Nothing is touched when a request is rejected. Repeated events are
+harmless: the workflow ignores event ids it has seen (an event without ``event_id`` is known by
+a hash of its body), and events for finished orders are acknowledged.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -36,13 +41,22 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 SIGNATURE_HEADER = "X-Carrier-Signature"
+TIMESTAMP_HEADER = "X-Carrier-Timestamp"
 MAX_FIELD_CHARS = {"tracking_number": 50, "event_id": 100, "note": 1000}
 
 
-def sign(body: bytes, secret: str | None = None) -> str:
-    """The hex signature a carrier sends for ``body`` (also used by ``simulate_delivery``)."""
+def sign(body: bytes, timestamp: int | str, secret: str | None = None) -> str:
+    """The hex signature a carrier sends for ``body`` sent at ``timestamp``."""
     key = (secret if secret is not None else settings.CARRIER_WEBHOOK_SECRET or "").encode()
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def signed_headers(
+    body: bytes, secret: str | None = None, timestamp: int | None = None
+) -> dict[str, str]:
+    """The headers a carrier sends with ``body`` now (``simulate_delivery``, tests)."""
+    sent_at = int(time.time()) if timestamp is None else timestamp
+    return {TIMESTAMP_HEADER: str(sent_at), SIGNATURE_HEADER: sign(body, sent_at, secret)}
 
 
 def _error(status: int, code: str, detail: str) -> JsonResponse:
@@ -51,9 +65,21 @@ def _error(status: int, code: str, detail: str) -> JsonResponse:
 
 def _signature_ok(request: HttpRequest, body: bytes) -> bool:
     given = request.headers.get(SIGNATURE_HEADER, "").strip().lower().removeprefix("sha256=")
-    if not given:
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
+    if not given or not timestamp.isdigit() or len(timestamp) > 12:
         return False
-    return hmac.compare_digest(given.encode(), sign(body).encode())
+    return hmac.compare_digest(given.encode(), sign(body, timestamp).encode())
+
+
+def _fresh(request: HttpRequest) -> bool:
+    """Sent within the tolerance of now (either way: clocks differ a little)."""
+    sent_at = int(request.headers[TIMESTAMP_HEADER].strip())
+    return abs(time.time() - sent_at) <= settings.CARRIER_WEBHOOK_TOLERANCE_SECONDS
+
+
+def body_event_id(body: bytes) -> str:
+    """An event without ``event_id`` is known by its body: the same body is the same event."""
+    return "body-sha256:" + hashlib.sha256(body).hexdigest()[:40]
 
 
 class _BadPayload(ValueError):
@@ -63,7 +89,8 @@ class _BadPayload(ValueError):
 def _parse(body: bytes) -> dict[str, str]:
     try:
         data: Any = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    # ValueError covers JSON errors and integers too long to convert (Python's 4300 digits).
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _BadPayload("The body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise _BadPayload("The body must be a JSON object.")
@@ -111,13 +138,24 @@ def carrier_webhook(request: HttpRequest) -> JsonResponse:
     if len(body) > MAX_BODY_BYTES:
         return _error(400, "too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
     if not _signature_ok(request, body):
-        return _error(401, "bad_signature", f"Missing or invalid {SIGNATURE_HEADER} header.")
+        return _error(
+            401,
+            "bad_signature",
+            f"Missing or invalid {SIGNATURE_HEADER} or {TIMESTAMP_HEADER} header.",
+        )
+    if not _fresh(request):
+        return _error(
+            401,
+            "stale_timestamp",
+            f"{TIMESTAMP_HEADER} is more than {settings.CARRIER_WEBHOOK_TOLERANCE_SECONDS} "
+            "seconds from now: send events when they happen, and sign each attempt anew.",
+        )
     try:
         fields = _parse(body)
         order = forward_carrier_event(
             fields["tracking_number"],
             fields["status"],
-            event_id=fields["event_id"],
+            event_id=fields["event_id"] or body_event_id(body),
             note=fields["note"],
         )
     except (_BadPayload, InvalidCarrierStatus) as exc:

@@ -1,5 +1,7 @@
 """Token endpoint, token and session authentication, CSRF, throttling."""
 
+from datetime import timedelta
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -21,7 +23,11 @@ def test_token_for_good_credentials(api, shopper):
 
     # then they get their token, the same on every call
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=shopper).key}
+    token = Token.objects.get(user=shopper)
+    assert response.json() == {
+        "token": token.key,
+        "expires_at": (token.created + timedelta(hours=720)).isoformat().replace("+00:00", "Z"),
+    }
     again = api.post(
         "/api/auth/token/",
         {"email": "ada@example.com", "password": "correct-horse-battery"},

@@ -89,6 +89,36 @@ def test_same_idempotency_key_returns_the_same_order(guest_with_cart):
     assert Order.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"email": "someone@example.com"}, id="email"),
+        pytest.param({"shipping_method": "standard"}, id="shipping-method"),
+        pytest.param(
+            {"card": {**BODY["card"], "number": "4000 0000 0000 0002"}}, id="another-card"
+        ),
+        pytest.param(
+            {"shipping_address": {**BODY["shipping_address"], "city": "Boston"}}, id="address"
+        ),
+    ],
+)
+def test_same_key_with_a_different_body_is_refused(guest_with_cart, change):
+    # given a guest who checked out once with a key
+    first = checkout(guest_with_cart, key="reuse-me-0001")
+
+    # when the same key comes back with a different request
+    second = checkout(guest_with_cart, key="reuse-me-0001", body={**BODY, **change})
+
+    # then it is refused (as Stripe does), not answered with the first order
+    assert (first.status_code, second.status_code) == (201, 422)
+    assert second.json() == {
+        "code": "idempotency_key_reused",
+        "detail": "This Idempotency-Key was used for a different checkout request. Use a new "
+        "key for a new order, or repeat the first request unchanged.",
+    }
+    assert Order.objects.count() == 1
+
+
 def test_a_new_key_is_a_new_checkout(guest_with_cart):
     # given a guest who checked out (their cart is now empty)
     checkout(guest_with_cart, key="first-key-01")
@@ -237,9 +267,9 @@ def test_checkout_query_count_does_not_grow_with_lines(
         CartItemFactory(cart=cart, product=ProductFactory(price=Decimal("5.00")))
 
     # when they check out
-    # then the same 16 queries do it (the cart's lock and savepoints included; lines inserted
-    # in one statement)
-    with django_assert_max_num_queries(16):
+    # then the same 18 queries do it (the cart's lock and savepoints included; lines inserted
+    # in one statement; the token and the cart looked at once more before the card is sent)
+    with django_assert_max_num_queries(18):
         response = checkout(shopper_api)
     assert response.status_code == 201
     assert len(response.json()["lines"]) == lines

@@ -26,6 +26,7 @@ def test_schema_is_openapi_3_with_every_endpoint(api):
         "/api/orders/",
         "/api/orders/{number}/",
         "/api/orders/{number}/cancel/",
+        "/api/orders/{number}/pay/",
         "/api/products/",
         "/api/products/{slug}/",
     ]
@@ -33,7 +34,52 @@ def test_schema_is_openapi_3_with_every_endpoint(api):
     assert {
         k: v for p in checkout["parameters"] for k, v in p.items() if k in ("name", "required")
     } == {"name": "Idempotency-Key", "required": True}
-    assert sorted(checkout["responses"]) == ["200", "201", "400", "401", "403", "406", "409", "429"]
+    assert sorted(checkout["responses"]) == [
+        "200",
+        "201",
+        "400",
+        "401",
+        "403",
+        "406",
+        "409",
+        "422",
+        "429",
+    ]
+    # and checkout's answer carries the card's outcome, whose status is an enum
+    components = schema["components"]["schemas"]
+    created = checkout["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created == {"$ref": "#/components/schemas/CheckoutResult"}
+    assert components["CheckoutResult"]["properties"]["payment"] == {
+        "allOf": [{"$ref": "#/components/schemas/PaymentOutcome"}],
+        "readOnly": True,
+    }
+    outcome = components["PaymentOutcome"]
+    assert sorted(outcome["properties"]) == ["code", "detail", "status"]
+    assert outcome["properties"]["status"] == {
+        "$ref": "#/components/schemas/PaymentOutcomeStatusEnum"
+    }
+    assert components["PaymentOutcomeStatusEnum"]["enum"] == [
+        "authorized",
+        "declined",
+        "failed",
+        "pending",
+    ]
+    # and paying again takes a card and answers with the outcome and the order
+    pay = schema["paths"]["/api/orders/{number}/pay/"]["post"]
+    body = pay["requestBody"]["content"]["application/json"]["schema"]
+    assert components[body["$ref"].rsplit("/", 1)[1]]["required"] == ["card"]
+    assert sorted(pay["responses"]) == [
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "406",
+        "409",
+        "429",
+        "503",
+    ]
+    assert sorted(components["PayResult"]["properties"]) == ["order", "payment"]
 
 
 def test_schema_validates_without_warnings(tmp_path):
@@ -50,12 +96,17 @@ def test_docs_page_serves_swagger_ui_from_local_static(api):
     # when a browser opens the docs page
     response = api.get("/api/docs/", HTTP_ACCEPT="text/html")
 
-    # then Swagger UI loads from our static files (works offline) and points at the schema
+    # then Swagger UI loads from our static files (works offline), and its start-up script is
+    # a file of the docs page (no inline script) that points at the schema
     html = response.content.decode()
     assert response.status_code == 200
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
-    assert "/api/schema/" in html
+    assert '<script src="/api/docs/?script="></script>' in html
     assert "cdn" not in html.lower()
+    script = api.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/api/schema/" in script.content.decode()
 
 
 def test_browsable_root_links_everything(api):

@@ -228,7 +228,10 @@ def test_clear_stale_carts_deletes_only_abandoned_anonymous_carts():
     # When the command runs with the default age (the 14-day session lifetime)
     call_command("clear_stale_carts", stdout=out)
     # Then only the abandoned anonymous cart and its items are gone
-    assert out.getvalue() == "Deleted 1 anonymous cart(s) unchanged for 14 days.\n"
+    assert out.getvalue() == (
+        "Deleted 0 anonymous cart(s) whose session is gone.\n"
+        "Deleted 1 anonymous cart(s) unchanged for 14 days.\n"
+    )
     assert sorted(Cart.objects.values_list("pk", flat=True)) == sorted([recent.pk, users.pk])
     assert CartItem.objects.count() == 2
 

@@ -52,7 +52,7 @@ def _check_out_as_guest(page: Page, base_url: str, card: str) -> None:
     expect(page.get_by_test_id("nav-cart")).to_have_text("Cart (1)")
 
     page.get_by_test_id("nav-cart").click()
-    expect(page.get_by_test_id("cart-subtotal")).to_have_text("24.50")
+    expect(page.get_by_test_id("cart-subtotal")).to_have_text("€24.50")
     page.get_by_test_id("checkout-button").click()
 
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
@@ -64,7 +64,7 @@ def _check_out_as_guest(page: Page, base_url: str, card: str) -> None:
     page.locator("#id_country").fill("GB")
     page.get_by_test_id("shipping-standard").check()
     _fill_card(page, card)
-    expect(page.get_by_test_id("review-total")).to_have_text("29.40")
+    expect(page.get_by_test_id("review-total")).to_have_text("€29.40")
     page.get_by_test_id("place-order").click()
 
 
@@ -80,7 +80,7 @@ def _expect_accepted(page: Page) -> str:
     state = page.get_by_test_id("payment-state")
     expect(state).to_have_attribute("data-state", "authorized")
     expect(state).to_contain_text("Your payment was accepted.")
-    expect(page.get_by_test_id("order-total")).to_have_text("29.40 EUR")
+    expect(page.get_by_test_id("order-total")).to_have_text("€29.40")
     number = page.get_by_test_id("order-number").inner_text()
     assert re.fullmatch(r"SH-[0-9A-Z]{8}", number)
     return number
@@ -103,7 +103,7 @@ def _expect_pay_page(page: Page, reason: str) -> str:
     expect(page.get_by_test_id("decline-reason")).to_contain_text(reason)
     expect(page.get_by_test_id("decline-reason")).to_contain_text("Visa ending in 0002")
     expect(page.get_by_test_id("pay-lines")).to_contain_text("Temporal Teapot")
-    expect(page.get_by_test_id("pay-total")).to_have_text("29.40 EUR")
+    expect(page.get_by_test_id("pay-total")).to_have_text("€29.40")
     return number
 
 

@@ -72,7 +72,7 @@ def test_order_list_shows_every_status_with_constant_queries(
     for status in ALL_STATUSES:
         assert f'data-status="{status}"' in html
     assert html.count('class="order-status"') == len(ALL_STATUSES) + 30
-    assert "44.88 EUR" in html
+    assert "€44.88" in html
 
 
 def test_order_list_query_count_does_not_depend_on_page_size(

@@ -81,7 +81,7 @@ def test_declined_card_lands_on_the_pay_page_with_the_reason(order_worker, clien
     assert page.status_code == 200
     assert reason in html
     assert "Lamp" in html
-    assert re.search(r'data-testid="pay-total"><strong>44.90 EUR<', html)
+    assert re.search(r'data-testid="pay-total"><strong>€44.90<', html)
     assert "Thank you" not in html
     assert status_of(order) == "awaiting_payment"
     # And the confirmation page, if opened anyway, never says paid

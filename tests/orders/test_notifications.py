@@ -41,13 +41,13 @@ def test_confirmation_has_lines_totals_and_a_signed_link(settings):
     message = mail.outbox[0]
     assert message.subject == f"Your order {order.number} is confirmed"
     assert message.to == ["guest@example.com"]
-    assert f"2 x {line.name} ({line.sku})  39.98 EUR" in message.body
-    assert "Total:    44.88 EUR" in message.body
+    assert f"  2 x {line.name}  €39.98\n" in message.body
+    assert "  Total: €44.88\n" in message.body
     assert "Hello Ada & Co," in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert "Hello Ada &amp; Co," in html
-    assert "<strong>44.88 EUR</strong>" in html
+    assert "<strong>€44.88</strong>" in html
     url = next(w for w in message.body.split() if w.startswith("https://shop.example.com/"))
     parsed = urlparse(url)
     assert parsed.path == f"/orders/{order.number}/"

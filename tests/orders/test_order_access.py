@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from orders.links import order_access_token, signed_order_path
-from orders.selectors import SESSION_ORDERS
+from orders.selectors import SESSION_LINKED, SESSION_ORDERS
 from tests.factories import (
     OrderFactory,
     StaffFactory,
@@ -22,14 +22,18 @@ def test_guest_signed_link_opens_the_order_and_is_remembered(client):
     OrderFactory(number="G0000007", email="guest@example.com")
 
     # when the guest follows the link, then the fragment is fetched without the token
-    page = client.get(signed_order_path("G0000007"))
+    opened = client.get(signed_order_path("G0000007"))
+    page = client.get(opened["Location"])
     fragment = client.get("/orders/G0000007/status/")
 
-    # then both are shown: the session remembers the grant
+    # then the link lands on the clean URL (no token in the address bar, history or logs), and
+    # both are shown: the session remembers the grant (view only)
+    assert (opened.status_code, opened["Location"]) == (302, "/orders/G0000007/")
+    assert opened["Cache-Control"] == "private, no-store"
     assert page.status_code == 200
     assert "Order G0000007" in page.content.decode()
     assert fragment.status_code == 200
-    assert client.session[SESSION_ORDERS] == ["G0000007"]
+    assert client.session[SESSION_LINKED] == {"G0000007": 0}
 
 
 def test_session_that_placed_the_order_may_follow_it(client):

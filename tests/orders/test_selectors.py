@@ -48,9 +48,10 @@ def test_sessions_written_under_the_old_keys_still_count_and_move_to_the_new_one
     before = selectors.session_order_numbers(session)
     selectors.remember_order(session, "G0000003")
 
-    # then the old numbers were honoured and now live under the one key
-    assert before == ["G0000001", "G0000002"]
-    assert dict(session) == {selectors.SESSION_ORDERS: ["G0000001", "G0000002", "G0000003"]}
+    # then the placed order was honoured and now lives under the one key; the old link grant
+    # (it carries no link version, so it can't be revoked) is dropped
+    assert before == ["G0000001"]
+    assert dict(session) == {selectors.SESSION_ORDERS: ["G0000001", "G0000003"]}
 
 
 def test_a_signed_link_grants_the_order_and_is_remembered_a_wrong_one_does_not():
@@ -62,10 +63,11 @@ def test_a_signed_link_grants_the_order_and_is_remembered_a_wrong_one_does_not()
     stranger = _request(t="forged")
     guest = _request(t=link_token)
 
-    # then only the real link sees it, and the guest's session remembers it
+    # then only the real link sees it, and the guest's session remembers it (view only)
     assert selectors.visible_order(stranger, "G0000010") is None
     assert selectors.visible_order(guest, "G0000010") == order
-    assert guest.session[selectors.SESSION_ORDERS] == ["G0000010"]
+    assert guest.session[selectors.SESSION_LINKED] == {"G0000010": 0}
+    assert selectors.may_act(guest, order) is False
 
 
 def test_order_staff_need_the_orders_permission_not_only_is_staff():

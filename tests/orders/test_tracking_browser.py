@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 
 from orders.events import move
 from orders.links import signed_order_path
@@ -69,10 +71,23 @@ def test_panel_follows_the_order_without_reload_and_stops_when_final(live_server
 
 
 def test_cancel_button_cancels_and_shows_the_outcome(live_server, browser_page):
-    # given a guest order nobody has started yet, opened from the signed link
+    # given a guest order nobody has started yet, open in the browser that placed it (a signed
+    # link alone shows the order but can't cancel it)
     OrderFactory(number="B0000002")
     page = browser_page
-    page.goto(live_server.url + signed_order_path("B0000002"))
+    session = SessionStore()
+    session["orders.visible"] = ["B0000002"]
+    session.create()
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.session_key,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page.goto(live_server.url + "/orders/B0000002/")
 
     # when the guest presses cancel
     page.get_by_test_id("cancel-button").click()

@@ -31,17 +31,17 @@ def test_order_page_shows_lines_totals_address_payment_shipment_and_timeline(
     assert response.status_code == 200
     assert "Order S0000042" in html
     assert "Brass Telescope" in html and "TEL-001" in html
-    assert "19.99 EUR" in html and "39.98 EUR" in html
-    assert "4.90 EUR" in html and "44.88 EUR" in html
+    assert "€19.99" in html and "€39.98" in html
+    assert "€4.90" in html and "€44.88" in html
     assert "2 Compiler Road" in html and "22201 Arlington" in html
     assert "Visa ending in 4242" in html
-    assert "Charge succeeded: 44.88 EUR" in html
+    assert "Paid €44.88" in html
     assert "Parcelforce" in html and "TRK000000777" in html
     assert 'data-status="shipped"' in html and ">Shipped</span>" in html
     placed, paid, shipped = (
         html.index("Order placed."),
         html.index("Payment received."),
-        html.index("Handed to carrier."),
+        html.index("Handed to the carrier."),
     )
     assert placed < paid < shipped
     assert 'data-status-url="/orders/S0000042/status/"' in html
@@ -64,9 +64,9 @@ def test_status_fragment_is_the_live_part_only(client, shopper, shipped_order):
     # then it holds status, timeline and no page chrome, and shows the new state
     html = first.content.decode()
     assert first.status_code == 200
-    assert first["Cache-Control"] == "no-store"
+    assert first["Cache-Control"] == "private, no-store"
     assert "<html" not in html and "Brass Telescope" not in html
-    assert 'data-final="false"' in html and "Handed to carrier." in html
+    assert 'data-final="false"' in html and "Handed to the carrier." in html
     assert "On its way." not in html
     later = second.content.decode()
     assert 'data-status="in_transit"' in later and "On its way." in later

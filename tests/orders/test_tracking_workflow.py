@@ -74,8 +74,9 @@ def test_fragment_follows_the_workflow_and_stops_when_final(order_worker, client
 
     # then the fragment shows the workflow's steps in the timeline, no cancel, keeps polling
     assert 'data-final="false"' in html
-    for message in ("Order validated.", "Order workflow started."):
-        assert message in html
+    for words in ("Order checked.", "Your items are set aside for you."):
+        assert words in html
+    assert 'data-kind="workflow_started"' not in html  # nothing a shopper needs to read
     assert "cancel-button" not in html
 
 

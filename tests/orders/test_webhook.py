@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 
@@ -20,19 +21,25 @@ URL = "/webhooks/carrier/"
 SECRET = "test-carrier-secret"
 
 
+SENT_AT = {"now": 0}  # the test's "now", in whole seconds, as a carrier stamps it
+
+
 @pytest.fixture(autouse=True)
 def _secret(settings):
     settings.CARRIER_WEBHOOK_SECRET = SECRET
+    SENT_AT["now"] = int(time.time())
 
 
-def signature(body: bytes, secret: str = SECRET) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(body: bytes, secret: str = SECRET, sent_at: int | None = None) -> str:
+    """What the carrier signs: ``<timestamp>.<body>`` (computed here, not by the shop's code)."""
+    stamp = SENT_AT["now"] if sent_at is None else sent_at
+    return hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
-def post(client, body: bytes, sig: str | None = "auto"):
-    headers = {}
+def post(client, body: bytes, sig: str | None = "auto", sent_at: int | None = None):
+    headers = {"X-Carrier-Timestamp": str(SENT_AT["now"] if sent_at is None else sent_at)}
     if sig == "auto":
-        headers["X-Carrier-Signature"] = signature(body)
+        headers["X-Carrier-Signature"] = signature(body, sent_at=sent_at)
     elif sig is not None:
         headers["X-Carrier-Signature"] = sig
     return client.post(URL, data=body, content_type="application/json", headers=headers)
@@ -64,6 +71,11 @@ def body_for(**fields) -> bytes:
         pytest.param(lambda body: signature(b"something else"), id="signature-of-another-body"),
         pytest.param(lambda body: signature(body, secret="wrong"), id="wrong-secret"),
         pytest.param(lambda body: signature(body) + "00", id="too-long"),
+        pytest.param(
+            lambda body: hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest(),
+            id="body-only-old-scheme",
+        ),
+        pytest.param(lambda body: signature(body, sent_at=SENT_AT["now"] - 1), id="other-time"),
     ],
 )
 def test_bad_signature_is_401_and_touches_nothing(client, shipment, make_sig):
@@ -78,9 +90,41 @@ def test_bad_signature_is_401_and_touches_nothing(client, shipment, make_sig):
     assert response.status_code == 401
     assert response.json() == {
         "code": "bad_signature",
-        "detail": "Missing or invalid X-Carrier-Signature header.",
+        "detail": "Missing or invalid X-Carrier-Signature or X-Carrier-Timestamp header.",
     }
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("age", [301, 3600, 365 * 86400, -301])
+def test_a_correctly_signed_event_older_than_5_minutes_is_refused(client, shipment, age):
+    # given a delivered event correctly signed when it was sent, `age` seconds ago (or ahead)
+    body = body_for(event_id="e-old")
+    sent_at = SENT_AT["now"] - age
+    before = snapshot()
+
+    # when it is posted (replayed) now
+    response = post(client, body, sent_at=sent_at)
+
+    # then it is refused as stale, nothing changed
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "stale_timestamp",
+        "detail": "X-Carrier-Timestamp is more than 300 seconds from now: send events when "
+        "they happen, and sign each attempt anew.",
+    }
+    assert snapshot() == before
+
+
+def test_a_signed_body_with_a_5000_digit_integer_is_a_400(client, shipment):
+    # given a correctly signed body holding an integer too long for Python to convert
+    body = b'{"tracking_number": "TRK000000001", "status": "delivered", "n": ' + b"9" * 5000 + b"}"
+
+    # when it is posted
+    response = post(client, body)
+
+    # then it is refused as malformed, not a server error
+    assert response.status_code == 400
+    assert response.json() == {"code": "bad_request", "detail": "The body is not valid JSON."}
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from io import StringIO
 
 import pytest
@@ -27,12 +28,13 @@ def _secret(settings):
 
 def post_event(client, **payload):
     body = json.dumps(payload).encode()
-    sig = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    sent_at = str(int(time.time()))
+    sig = hmac.new(SECRET.encode(), f"{sent_at}.".encode() + body, hashlib.sha256).hexdigest()
     return client.post(
         "/webhooks/carrier/",
         data=body,
         content_type="application/json",
-        headers={"X-Carrier-Signature": sig},
+        headers={"X-Carrier-Signature": sig, "X-Carrier-Timestamp": sent_at},
     )
 
 
@@ -94,6 +96,21 @@ def test_replayed_event_while_running_is_applied_once(order_worker, client):
     # then all are accepted and the order moved once
     assert [a.status_code for a in answers] == [202, 202, 202]
     assert carrier_events(order) == [("in_transit", "carrier", "Parcel in transit.")]
+
+
+def test_an_event_without_id_is_known_by_its_body(order_worker, client):
+    # given a shipped order
+    order, tracking = shipped_order()
+    body = json.dumps({"tracking_number": tracking, "status": "in_transit"}).encode()
+
+    # when the carrier sends the same event without an event_id three times
+    answers = [post_event(client, tracking_number=tracking, status="in_transit") for _ in range(3)]
+    wait_for(lambda: status_of(order) == "in_transit", timeout=10)
+
+    # then all are accepted, the order moved once, and the event is keyed by its body's hash
+    assert [a.status_code for a in answers] == [202, 202, 202]
+    event = OrderEvent.objects.get(order=order, kind="in_transit")
+    assert event.data["event_id"] == "body-sha256:" + hashlib.sha256(body).hexdigest()[:40]
 
 
 def test_simulate_delivery_finishes_an_order_end_to_end(order_worker, mailoutbox):

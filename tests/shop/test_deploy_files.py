@@ -5,6 +5,7 @@ loading the settings, gunicorn with the deploy config, the container health chec
 from __future__ import annotations
 
 import configparser
+import http.client
 import json
 import re
 import subprocess
@@ -21,7 +22,20 @@ from workflows.devserver import free_port
 COMPOSE_FILE = BASE_DIR / "docker-compose.yml"
 ENV_EXAMPLE = BASE_DIR / ".env.example"
 APP_SERVICES = ("migrate", "web", "worker")
-SECRETS = ("SECRET_KEY", "POSTGRES_PASSWORD", "CARRIER_WEBHOOK_SECRET")
+SECRETS = (
+    "SECRET_KEY",
+    "POSTGRES_PASSWORD",
+    "SHOP_DB_PASSWORD",
+    "TEMPORAL_DB_PASSWORD",
+    "CARRIER_WEBHOOK_SECRET",
+)
+PASSWORD_REFERENCES = {
+    "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?",
+    "SHOP_DB_PASSWORD": "${SHOP_DB_PASSWORD:?",
+    "TEMPORAL_DB_PASSWORD": "${TEMPORAL_DB_PASSWORD:?",
+    "POSTGRES_PWD": "${TEMPORAL_DB_PASSWORD:?",
+    "SQL_PASSWORD": "${TEMPORAL_DB_PASSWORD:?",
+}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +109,23 @@ def test_compose_has_the_stack_services(compose):
     services = set(compose["services"])
 
     # then the whole stack is there
-    assert services == {"postgresql", "temporal", "temporal-ui", "migrate", "web", "worker"}
+    assert services == {
+        "postgresql",
+        "redis",
+        "temporal-schema",
+        "temporal",
+        "temporal-namespace",
+        "temporal-ui",
+        "migrate",
+        "web",
+        "worker",
+        "prometheus",  # profile observability
+        "grafana",
+    }
+    observability = {"prometheus", "grafana"}
+    assert {
+        name for name, spec in compose["services"].items() if spec.get("profiles")
+    } == observability
 
 
 @pytest.mark.parametrize("service", APP_SERVICES)
@@ -121,8 +151,8 @@ def test_secrets_come_from_the_env_file_only(compose):
         assert example[name] == ""
     for spec in compose["services"].values():
         for name, value in (spec.get("environment") or {}).items():
-            if name in SECRETS or name == "POSTGRES_PWD":
-                assert str(value).startswith("${POSTGRES_PASSWORD:?"), name
+            if name in PASSWORD_REFERENCES:
+                assert str(value).startswith(PASSWORD_REFERENCES[name]), name
     for service in APP_SERVICES:
         spec = compose["services"][service]
         assert spec["env_file"] == ".env"
@@ -154,13 +184,16 @@ def test_start_order_is_enforced_by_depends_on_conditions(compose):
         return {dep: spec["condition"] for dep, spec in services[name]["depends_on"].items()}
 
     # then each waits for what it needs to be healthy or done
-    assert conditions("temporal") == {"postgresql": "service_healthy"}
+    assert conditions("temporal-schema") == {"postgresql": "service_healthy"}
+    assert conditions("temporal") == {"temporal-schema": "service_completed_successfully"}
+    assert conditions("temporal-namespace") == {"temporal": "service_healthy"}
     assert conditions("temporal-ui") == {"temporal": "service_healthy"}
     assert conditions("migrate") == {"postgresql": "service_healthy"}
     for app in ("web", "worker"):
         assert conditions(app) == {
             "migrate": "service_completed_successfully",
-            "temporal": "service_healthy",
+            "redis": "service_healthy",
+            "temporal-namespace": "service_completed_successfully",
         }
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert services["migrate"]["restart"] == "no"
@@ -173,28 +206,13 @@ def test_services_that_others_wait_for_have_healthchecks(compose):
     # when their health checks are read
     # then the ones with a service_healthy dependant have a real test
     assert "pg_isready" in services["postgresql"]["healthcheck"]["test"][1]
-    assert "temporal operator namespace describe" in services["temporal"]["healthcheck"]["test"][1]
+    assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    assert services["temporal"]["healthcheck"]["test"] == ["CMD", "nc", "-z", "localhost", "7233"]
+    assert "namespace create" in (BASE_DIR / "deploy/temporal/create-namespace.sh").read_text()
     assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "deploy/healthcheck.py"]
     # and the image's web health check is switched off where no web server runs
     assert services["worker"]["healthcheck"] == {"disable": True}
     assert services["migrate"]["healthcheck"] == {"disable": True}
-
-
-def test_temporal_persists_in_postgresql_with_schema_setup(compose):
-    # given the temporal service
-    temporal = compose["services"]["temporal"]
-    env = temporal["environment"]
-
-    # when its image and environment are read
-    # then it is the official auto-setup server on the compose PostgreSQL with a dynamic config
-    assert temporal["image"].startswith("temporalio/auto-setup:")
-    assert (env["DB"], env["DB_PORT"], env["POSTGRES_SEEDS"]) == ("postgres12", 5432, "postgresql")
-    config = env["DYNAMIC_CONFIG_FILE_PATH"]
-    mount = temporal["volumes"][0].split(":")
-    assert (BASE_DIR / mount[0] / Path(config).name).is_file()
-    assert mount[1] == "/etc/temporal/config/dynamicconfig"
-    ui = compose["services"]["temporal-ui"]
-    assert ui["environment"]["TEMPORAL_ADDRESS"] == "temporal:7233"
 
 
 def test_data_lives_in_named_volumes(compose):
@@ -203,33 +221,41 @@ def test_data_lives_in_named_volumes(compose):
     postgres_mounts = compose["services"]["postgresql"]["volumes"]
 
     # then PostgreSQL's data directory and the media files survive `down`/`up`
-    assert declared == {"postgresql-data", "media"}
-    assert postgres_mounts == ["postgresql-data:/var/lib/postgresql/data"]
+    assert declared == {"postgresql-data", "media", "prometheus-data", "grafana-data"}
+    assert postgres_mounts[0] == "postgresql-data:/var/lib/postgresql/data"
     assert compose["services"]["web"]["volumes"] == ["media:/data/media"]
 
 
-def test_compose_environment_loads_the_settings(compose, tmp_path):
-    # given a .env made from .env.example with its secrets filled in, interpolated like compose
+def compose_web_env(compose: dict, tmp_path: Path) -> dict[str, str]:
+    """The web container's environment: a .env made from .env.example with its secrets filled
+    in, interpolated like compose, container paths relocated for this machine."""
     dotenv = env_file_keys(ENV_EXAMPLE) | {
         "SECRET_KEY": "s" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz",
-        "POSTGRES_PASSWORD": "pg-password",
+        "POSTGRES_PASSWORD": "superuser-password",
+        "SHOP_DB_PASSWORD": "pg-password",
+        "TEMPORAL_DB_PASSWORD": "temporal-password",
         "CARRIER_WEBHOOK_SECRET": "carrier-secret",
     }
     web = compose["services"]["web"]
     container_env = dotenv | {k: interpolate(str(v), dotenv) for k, v in web["environment"].items()}
-    # container paths, relocated for this machine
-    container_env |= {
+    return container_env | {
         "SHOP_DATA_DIR": str(tmp_path / "data"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "STATIC_ROOT": str(tmp_path / "static"),
         "PATH": "/usr/bin:/bin",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+
+
+def test_compose_environment_loads_the_settings(compose, tmp_path):
+    # given the web container's environment from .env.example and docker-compose.yml
+    container_env = compose_web_env(compose, tmp_path)
     script = (
         "import json; from django.conf import settings as s; d = s.DATABASES['default'];"
         "print(json.dumps([s.DEBUG, d['ENGINE'], d['HOST'], d['NAME'], d['USER'], d['PASSWORD'],"
         "d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], s.TEMPORAL_ADDRESS, s.TEMPORAL_NAMESPACE,"
-        "s.TEMPORAL_TASK_QUEUE, s.ALLOWED_HOSTS, s.LOG_FORMAT, s.SECURE_SSL_REDIRECT]))"
+        "s.TEMPORAL_TASK_QUEUE, s.ALLOWED_HOSTS, s.LOG_FORMAT, s.SECURE_SSL_REDIRECT,"
+        "s.CACHES['default'], s.API_DOCS]))"
     )
 
     # when Django starts in that environment
@@ -251,6 +277,11 @@ def test_compose_environment_loads_the_settings(compose, tmp_path):
         "orders",
         ["localhost", "127.0.0.1"],
         "json",
+        True,
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://redis:6379/1",
+        },
         False,
     ]
 
@@ -280,7 +311,8 @@ def test_dockerfile_builds_a_non_root_gunicorn_image_with_static_files():
     # a health check on /healthz and gunicorn as the command
     assert re.search(r"^FROM python:\$\{PYTHON_VERSION\}-slim AS base$", dockerfile, re.M)
     assert "ARG PYTHON_VERSION=3.12" in dockerfile
-    assert "['project']['dependencies']" in dockerfile and "[dev]" not in dockerfile
+    assert "COPY requirements/runtime.lock ./" in joined and "dev.lock" not in dockerfile
+    assert "pip install --require-hashes --no-deps --requirement runtime.lock" in joined
     assert "python manage.py collectstatic --noinput" in dockerfile
     assert [i[0] for i in final] == ["USER", "EXPOSE", "HEALTHCHECK", "CMD"]
     assert final[0][1] == "shop:shop"
@@ -352,6 +384,11 @@ def test_gunicorn_serves_healthz_with_the_deploy_config(tmp_path):
             if "unreachable" not in check.stderr:
                 break
             time.sleep(0.2)
+        # and a request whose query string carries a secret (an order link's token)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/orders/X/?t=secret-token", headers={"Host": "shop.example.com"})
+        connection.getresponse().read()
+        connection.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -360,11 +397,13 @@ def test_gunicorn_serves_healthz_with_the_deploy_config(tmp_path):
     assert check.returncode == 1
     assert check.stderr.startswith("/healthz answered 503:")
     assert '"temporal": "down"' in check.stderr
-    # and the access log is a JSON line with the request's fields
+    # and the access log is a JSON line per request with its fields, never the query string
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     access = [line for line in lines if line["logger"] == "gunicorn.access"]
-    assert len(access) == 1
+    assert len(access) == 2
     assert (access[0]["method"], access[0]["path"], access[0]["status"]) == ("GET", "/healthz", 503)
+    assert (access[1]["method"], access[1]["path"]) == ("GET", "/orders/X/")
+    assert "secret-token" not in log.read_text()
 
 
 # --- systemd ---------------------------------------------------------------------------------
@@ -398,3 +437,25 @@ def test_compose_postgresql_has_room_for_the_documented_connection_budget(compos
     # then it matches the number the docs budget against
     assert command == ["postgres", "-c", "max_connections=200"]
     assert "Temporal 40: 92 of 200" in docs
+
+
+def test_observability_files_wire_the_scrapes_alerts_and_dashboard(compose):
+    # Given the Prometheus config, its alert rules and the Grafana dashboard
+    prometheus = yaml.safe_load((BASE_DIR / "deploy/prometheus/prometheus.yml").read_text())
+    rules = yaml.safe_load((BASE_DIR / "deploy/prometheus/alerts.yml").read_text())
+    dashboard = json.loads((BASE_DIR / "deploy/grafana/dashboards/shop.json").read_text())
+
+    # Then the worker's metrics port and the web's token-guarded page are scraped
+    jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
+    assert jobs["shop-worker"]["static_configs"][0]["targets"] == ["worker:9464"]
+    assert jobs["shop-web"]["authorization"]["credentials_file"] == "/etc/prometheus/metrics-token"
+    assert "METRICS_BIND: ${METRICS_BIND:-0.0.0.0:9464}" in COMPOSE_FILE.read_text()
+    # And the alerts cover stuck orders, failures, retries and an absent worker
+    names = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
+    assert {"WorkerAbsent", "OrdersStuck", "OrderFailureRateHigh", "OrderStepsRetrying"} <= names
+    # And the dashboard plots the shop's own metrics and the SDK's
+    exprs = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
+    assert "shop_orders_total" in exprs and "temporal_activity_execution_latency" in exprs
+    # And neither Prometheus nor Grafana is published beyond this host
+    for name in ("prometheus", "grafana"):
+        assert all(p.startswith("127.0.0.1:") for p in compose["services"][name]["ports"])

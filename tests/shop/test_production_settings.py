@@ -35,6 +35,8 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         SHOP_DATA_DIR=str(tmp_path / "data"),
         STATIC_ROOT=str(tmp_path / "static"),
         CARRIER_WEBHOOK_SECRET=secrets.token_urlsafe(32),
+        # Production shares lockouts and rate limits through Redis (nothing connects here).
+        CACHE_URL=os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/1"),
         PYTHONDONTWRITEBYTECODE="1",
     )
     env.update(overrides)

@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from orders.models import Order, Shipment
-from orders.views.webhook import SIGNATURE_HEADER, carrier_webhook, sign
+from orders.views.webhook import carrier_webhook, signed_headers
 from workflows.client import CARRIER_DELIVERED, CARRIER_IN_TRANSIT
 
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             reverse("orders:carrier_webhook"),
             data=body,
             content_type="application/json",
-            headers={SIGNATURE_HEADER: sign(body)},
+            headers=signed_headers(body),
         )
         response = carrier_webhook(request)
         answer = json.loads(response.content)

@@ -34,7 +34,9 @@ from django.db import close_old_connections
 
 from orders.services.checkout import start_pending_orders
 from workflows.client import connect
+from workflows.connection import register_search_attributes
 from workflows.steps import close_stale_connections
+from workflows.telemetry import MetricsServer
 from workflows.worker import create_worker
 
 logger = logging.getLogger("workflows.runworker")
@@ -84,6 +86,12 @@ class Command(BaseCommand):
             help="Seconds between starts of orders without a workflow "
             "(default: ORDER_SWEEP_INTERVAL_SECONDS; 0 disables).",
         )
+        parser.add_argument(
+            "--metrics-bind",
+            default=None,
+            help="HOST:PORT serving Prometheus metrics (Temporal SDK and shop) on /metrics "
+            "(default: METRICS_BIND; empty: off).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         size = options["max_concurrent_activities"]
@@ -93,7 +101,15 @@ class Command(BaseCommand):
         sweep = options["sweep_interval"]
         if sweep is None:
             sweep = float(settings.ORDER_SWEEP_INTERVAL_SECONDS)
+        bind = options["metrics_bind"]
+        if bind is None:
+            bind = settings.METRICS_BIND
+        try:
+            metrics = MetricsServer(bind).start() if bind else None
+        except (ValueError, OSError) as exc:
+            raise CommandError(f"--metrics-bind {bind}: {exc}") from exc
         runner = WorkerRunner(
+            metrics=metrics,
             queues=served_queues(options["task_queue"], size, email_size),
             connect_timeout=options["connect_timeout"],
             graceful_shutdown_timeout=options["graceful_shutdown_timeout"],
@@ -120,11 +136,13 @@ class WorkerRunner:
         self,
         *,
         queues: list[Queue],
+        metrics: MetricsServer | None = None,
         connect_timeout: float,
         graceful_shutdown_timeout: float,
         sweep_interval: float,
     ) -> None:
         self.queues = queues
+        self.metrics = metrics
         self.connect_timeout = connect_timeout
         self.graceful_shutdown_timeout = graceful_shutdown_timeout
         self.sweep_interval = sweep_interval
@@ -139,7 +157,10 @@ class WorkerRunner:
             attempt += 1
             remaining = deadline - time.monotonic()
             try:
-                return await connect(timeout=max(1.0, min(5.0, remaining)))
+                return await connect(
+                    timeout=max(1.0, min(5.0, remaining)),
+                    runtime=self.metrics.runtime if self.metrics else None,
+                )
             except Exception as exc:
                 if time.monotonic() + 1 >= deadline:
                     detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -156,6 +177,8 @@ class WorkerRunner:
         client = await self.connect()
         if client is None:
             return
+        if settings.TEMPORAL_SEARCH_ATTRIBUTES:
+            await ensure_search_attributes(client)
         workers = [
             create_worker(
                 client,
@@ -237,6 +260,19 @@ def served_queues(only: str | None, size: int, email_size: int) -> list[Queue]:
     if emails and emails != orders:
         queues.append(Queue(emails, email_size, workflows=False))
     return queues
+
+
+async def ensure_search_attributes(client: Any) -> None:
+    """Register the orders' search attributes if the server lacks them; a server that refuses
+    is logged (orders would fail their first workflow task: register them, or set
+    ``TEMPORAL_SEARCH_ATTRIBUTES=false``)."""
+    try:
+        added = await register_search_attributes(client)
+    except Exception as exc:
+        logger.error("search attributes not registered (%s): %s", type(exc).__name__, exc)
+        return
+    if added:
+        logger.info("search attributes registered: %s", ", ".join(added))
 
 
 def _exit_now(why: str) -> None:
