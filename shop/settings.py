@@ -402,5 +402,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "temporalio": {"level": env.str("TEMPORAL_LOG_LEVEL", default="WARNING")},
+        # django-axes logs every login attempt at INFO: its lockouts (WARNING) are what matter.
+        "axes": {"level": "WARNING"},
     },
 }

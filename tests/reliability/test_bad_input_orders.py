@@ -57,15 +57,23 @@ def test_owner_and_signed_link_see_the_order(client, alice_order, guest_order, s
     client.force_login(alice_order.user)
     guest = Client()
 
-    # when each opens their own order
+    # when each opens their own order (the link's token is taken into the session and the
+    # address cleaned of it)
     own = client.get(f"/orders/{alice_order.number}/{suffix}")
-    linked = guest.get(f"/orders/{guest_order.number}/{suffix}?t={order_access_token('G0000001')}")
+    linked = guest.get(
+        f"/orders/{guest_order.number}/{suffix}?t={order_access_token('G0000001')}", follow=True
+    )
 
     # then both are shown (the 404s below are about who asks, not about broken pages)
     assert own.status_code == 200
     assert linked.status_code == 200
     assert "A0000001" in own.content.decode()
-    assert "G0000001" in linked.content.decode()
+    if suffix:  # the live fragment: answered in place
+        assert linked.redirect_chain == []
+        assert 'data-status="received"' in linked.content.decode()
+    else:  # the page: redirected to the clean address
+        assert linked.redirect_chain == [("/orders/G0000001/", 302)]
+        assert "G0000001" in linked.content.decode()
 
 
 @pytest.mark.parametrize(

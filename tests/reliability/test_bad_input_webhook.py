@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 
@@ -35,8 +36,21 @@ def shipment():
     return shipment
 
 
+_SENT_AT = {"now": 0}  # the carrier's timestamp header, set for each test
+
+
+@pytest.fixture(autouse=True)
+def _sent_now():
+    _SENT_AT["now"] = int(time.time())
+
+
+def _signed(body: bytes) -> bytes:
+    """What the carrier signs: its timestamp, a dot, the body."""
+    return f"{_SENT_AT['now']}.".encode() + body
+
+
 def _sign(body: bytes, secret: str = SECRET) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode(), _signed(body), hashlib.sha256).hexdigest()
 
 
 def _event(**overrides) -> bytes:
@@ -46,6 +60,7 @@ def _event(**overrides) -> bytes:
 
 
 def _post(client, body: bytes, signature: str | None = None, **headers):
+    headers.setdefault("HTTP_X_CARRIER_TIMESTAMP", str(_SENT_AT["now"]))
     if signature is not None:
         headers["HTTP_X_CARRIER_SIGNATURE"] = signature
     return client.generic("POST", URL, body, content_type="application/json", **headers)
@@ -75,7 +90,7 @@ def test_a_correctly_signed_event_gets_past_the_checks(client, shipment):
     assert row_counts() == before
 
 
-BAD_SIGNATURE_DETAIL = "Missing or invalid X-Carrier-Signature header."
+BAD_SIGNATURE_DETAIL = "Missing or invalid X-Carrier-Signature or X-Carrier-Timestamp header."
 
 
 @pytest.mark.parametrize(
@@ -90,9 +105,14 @@ BAD_SIGNATURE_DETAIL = "Missing or invalid X-Carrier-Signature header."
         pytest.param(lambda body: _sign(body) + "00", id="extended"),
         pytest.param(lambda body: "sha256=" + _sign(b"{}"), id="prefixed-wrong"),
         pytest.param(lambda body: "z" * 64, id="not-hex"),
-        pytest.param(lambda body: hashlib.sha256(body).hexdigest(), id="unkeyed-sha256"),
+        pytest.param(lambda body: hashlib.sha256(_signed(body)).hexdigest(), id="unkeyed-sha256"),
         pytest.param(
-            lambda body: hmac.new(SECRET.encode(), body, hashlib.sha1).hexdigest(), id="hmac-sha1"
+            lambda body: hmac.new(SECRET.encode(), _signed(body), hashlib.sha1).hexdigest(),
+            id="hmac-sha1",
+        ),
+        pytest.param(
+            lambda body: hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest(),
+            id="body-only",
         ),
         pytest.param(lambda body: "x" * 10_000, id="oversized-header"),
     ],
