@@ -119,6 +119,7 @@ def test_compose_has_the_stack_services(compose):
         "migrate",
         "web",
         "worker",
+        "email-worker",
         "prometheus",  # profile observability
         "grafana",
     }
