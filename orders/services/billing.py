@@ -153,17 +153,20 @@ def capture_payment(number: str) -> Payment:
         authorization.gateway_reference, authorization.amount, authorization.currency, key
     )
     capture = _record_payment(order, Payment.Kind.CAPTURE, key, gateway.name, result.reference)
-    with locked_order(number) as order:
-        if not OrderEvent.objects.filter(
-            order=order, kind=OrderEvent.Kind.PAYMENT_CAPTURED
-        ).exists():
-            events.record(
-                order,
-                OrderEvent.Kind.PAYMENT_CAPTURED,
-                f"Captured {capture.amount} {capture.currency}.",
-                data={"reference": capture.gateway_reference},
-            )
+    _event_once(
+        number,
+        OrderEvent.Kind.PAYMENT_CAPTURED,
+        f"Captured {capture.amount} {capture.currency}.",
+        capture,
+    )
     return capture
+
+
+def _event_once(number: str, kind: str, message: str, payment: Payment) -> None:
+    """Note ``payment`` on the order's timeline once, however often its activity runs."""
+    with locked_order(number) as order:
+        if not OrderEvent.objects.filter(order=order, kind=kind).exists():
+            events.record(order, kind, message, data={"reference": payment.gateway_reference})
 
 
 def void_payment(number: str) -> Payment | None:
@@ -185,14 +188,12 @@ def void_payment(number: str) -> Payment | None:
     key = payment_key(order, "void")
     result = gateway.void(authorization.gateway_reference, key)
     void = _record_payment(order, Payment.Kind.VOID, key, gateway.name, result.reference)
-    with locked_order(number) as order:
-        if not OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.PAYMENT_VOIDED).exists():
-            events.record(
-                order,
-                OrderEvent.Kind.PAYMENT_VOIDED,
-                "Payment authorization released: nothing was charged.",
-                data={"reference": void.gateway_reference},
-            )
+    _event_once(
+        number,
+        OrderEvent.Kind.PAYMENT_VOIDED,
+        "Payment authorization released: nothing was charged.",
+        void,
+    )
     return void
 
 
@@ -204,16 +205,12 @@ def _refund_capture(order: Order, capture: Payment) -> Payment:
     gateway = get_gateway()
     result = gateway.refund(capture.gateway_reference, capture.amount, capture.currency, key)
     refund = _record_payment(order, Payment.Kind.REFUND, key, gateway.name, result.reference)
-    with locked_order(order.number) as order:
-        if not OrderEvent.objects.filter(
-            order=order, kind=OrderEvent.Kind.PAYMENT_REFUNDED
-        ).exists():
-            events.record(
-                order,
-                OrderEvent.Kind.PAYMENT_REFUNDED,
-                f"Refunded {refund.amount} {refund.currency}.",
-                data={"reference": refund.gateway_reference},
-            )
+    _event_once(
+        order.number,
+        OrderEvent.Kind.PAYMENT_REFUNDED,
+        f"Refunded {refund.amount} {refund.currency}.",
+        refund,
+    )
     return refund
 
 
