@@ -21,7 +21,7 @@ class CredentialsSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    token = serializers.CharField(help_text="Send as `Authorization: Bearer <token>`.")
     expires_at = serializers.DateTimeField(
         help_text="After this the token is refused (401): ask for a new one. A password "
         "change also ends it."
@@ -43,7 +43,10 @@ class AuthTokenView(APIView):
         "it expires, is revoked or the password changes). Too many wrong passwords for an "
         "account or from one client lock logins for a while (429 `locked_out`).",
         request=CredentialsSerializer,
-        responses={200: TokenSerializer, **error_responses(400, 429)},
+        responses={
+            200: TokenSerializer,
+            **error_responses(400, codes={401: ["bad_credentials"], 429: ["locked_out"]}),
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
@@ -55,7 +58,8 @@ class AuthTokenView(APIView):
             password=data.validated_data["password"],
         )
         if user is None or not user.is_active:
-            raise ApiError(400, "bad_credentials", "Email or password is not correct.")
+            # Credentials that don't authenticate: 401, as the schema promises for them.
+            raise ApiError(401, "bad_credentials", "Email or password is not correct.")
         token = issue_token(user)
         return Response(
             TokenSerializer({"token": token.key, "expires_at": expires_at(token)}).data,

@@ -6,6 +6,8 @@ field, so templates only need ``{% include "accounts/_field.html" %}``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import (
     AdminUserCreationForm,
@@ -13,7 +15,9 @@ from django.contrib.auth.forms import (
     BaseUserCreationForm,
     UserChangeForm,
 )
+from django.utils.translation import gettext_lazy as _
 
+from accounts.countries import CountryField, postal_code_error
 from accounts.models import Address, User
 
 
@@ -74,14 +78,9 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class AddressForm(forms.ModelForm):
-    # Declared so a too-long value gets the helpful message below, not "at most 2 characters".
-    country = forms.CharField(
-        label="Country",
-        max_length=60,
-        help_text="Two-letter code, for example DE, GB or US.",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "country", "size": 2, "maxlength": 2, "pattern": "[A-Za-z]{2}"}
-        ),
+    country = CountryField(
+        label=_("Country"),
+        invalid_message=_("Enter the two-letter country code, for example DE, GB or US."),
     )
 
     class Meta:
@@ -96,13 +95,12 @@ class AddressForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
 
-    def clean_country(self) -> str:
-        country = self.cleaned_data["country"].strip().upper()
-        if len(country) != 2 or not country.isalpha():
-            raise forms.ValidationError(
-                "Enter the two-letter country code, for example DE, GB or US.", code="country"
-            )
-        return country
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        error = postal_code_error(cleaned.get("country", ""), cleaned.get("postal_code", ""))
+        if error and "postal_code" not in self.errors:
+            self.add_error("postal_code", error)
+        return cleaned
 
 
 class AdminUserAddForm(AdminUserCreationForm):

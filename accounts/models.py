@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django_countries import countries
 
 
 class UserManager(BaseUserManager["User"]):
@@ -70,13 +71,18 @@ class Address(models.Model):
     def __str__(self) -> str:
         return self.one_line()
 
+    @property
+    def country_name(self) -> str:
+        """The country's name in the active language (the code when unknown)."""
+        return str(countries.name(self.country) or self.country)
+
     def one_line(self) -> str:
         parts = [
             self.full_name,
             self.line1,
             self.line2,
             f"{self.postal_code} {self.city}",
-            self.country,
+            self.country_name,
         ]
         return ", ".join(p for p in parts if p)
 

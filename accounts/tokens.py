@@ -14,10 +14,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
 
 EXPIRED = "Your API token expired. Get a new one with POST /api/auth/token/."
+MALFORMED = (
+    "Malformed Authorization header: send `Authorization: Bearer <token>` (or `Token <token>`)."
+)
+# Both spellings carry the same token: `Bearer` is what OpenAPI clients send for an HTTP bearer
+# scheme, `Token` is DRF's historical one.
+KEYWORDS = ("bearer", "token")
 
 
 def token_lifetime() -> timedelta:
@@ -62,7 +69,24 @@ def password_changed(user: Any) -> None:
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token <key>``, refused (401) once the token is older than its TTL."""
+    """``Authorization: Bearer <key>`` (or ``Token <key>``), refused (401) once the token is
+    older than its TTL. Any other ``Authorization`` header (another scheme, no key, a key with
+    spaces) is a 401 too: credentials that were sent and not understood never fall back to
+    anonymous access."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request):  # type: ignore[override]
+        parts = get_authorization_header(request).split()
+        if not parts:
+            return None
+        if parts[0].lower().decode(errors="replace") not in KEYWORDS or len(parts) != 2:
+            raise exceptions.AuthenticationFailed(MALFORMED)
+        try:
+            key = parts[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(MALFORMED) from None
+        return self.authenticate_credentials(key)
 
     def authenticate_credentials(self, key: str):  # type: ignore[override]
         user, token = super().authenticate_credentials(key)

@@ -17,12 +17,23 @@ from cart.serializers import AddItemSerializer, CartSerializer, SetQuantitySeria
 from cart.services import MAX_QUANTITY, MIN_QUANTITY, CartError
 from shop.api_errors import ApiError, error_responses
 
-# CartError codes that are not plain bad input.
-_CART_ERROR_STATUS = {"not_in_cart": 404, "insufficient_stock": 409, "rate_limited": 429}
+# How each endpoint answers the service's refusals (docs/API.md, "Status codes"). Anything
+# not listed is bad input (400).
+_ADD_STATUS = {"unknown_product": 422, "insufficient_stock": 409, "rate_limited": 429}
+_CHANGE_STATUS = {"not_in_cart": 404, "unknown_product": 409, "insufficient_stock": 409}
+QUANTITY_LIMIT = "quantity_limit"
 
 
-def cart_error(exc: CartError) -> ApiError:
-    return ApiError(_CART_ERROR_STATUS.get(exc.code, 400), exc.code, exc.message)
+def cart_error(exc: CartError, statuses: dict[str, int]) -> ApiError:
+    return ApiError(statuses.get(exc.code, 400), exc.code, exc.message)
+
+
+def add_error(exc: CartError) -> ApiError:
+    """The body's quantity is already 1-99 here: a service `invalid_quantity` means the line
+    would pass the per-line cap with what the cart holds, a refusal (409 `quantity_limit`)."""
+    if exc.code == "invalid_quantity":
+        return ApiError(409, QUANTITY_LIMIT, exc.message)
+    return cart_error(exc, _ADD_STATUS)
 
 
 class CartMixin:
@@ -48,10 +59,21 @@ class CartItemsView(CartMixin, APIView):
     @extend_schema(
         summary="Add a product to your cart",
         description="Adds `quantity` units on top of what the cart already holds. "
-        "Codes: `unknown_product`, `invalid_quantity` (400), `insufficient_stock` (409), "
-        "`rate_limited` (429: too many new carts from one address; keep the session cookie).",
+        "Codes: `unknown_product` (422: no such product on sale), `insufficient_stock` and "
+        "`quantity_limit` (409: at most 99 of one product in a cart), `rate_limited` (429: too "
+        "many new carts from one address; keep the session cookie).",
         request=AddItemSerializer,
-        responses={201: CartSerializer, **error_responses(400, 409, 429)},
+        responses={
+            201: CartSerializer,
+            **error_responses(
+                codes={
+                    400: [],
+                    409: ["insufficient_stock", QUANTITY_LIMIT],
+                    422: ["unknown_product"],
+                    429: ["rate_limited"],
+                }
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = AddItemSerializer(data=request.data)
@@ -62,7 +84,7 @@ class CartItemsView(CartMixin, APIView):
                 cart, data.validated_data["product_id"], data.validated_data["quantity"]
             )
         except CartError as exc:
-            raise cart_error(exc) from exc
+            raise add_error(exc) from exc
         return self.cart_response(cart, status.HTTP_201_CREATED)
 
 
@@ -86,11 +108,20 @@ _PRODUCT_ID = OpenApiParameter(
 class CartItemView(CartMixin, APIView):
     @extend_schema(
         summary="Change the quantity of a product in your cart",
-        description="Codes: `not_in_cart` (404), `invalid_quantity` (400), "
-        "`insufficient_stock` (409).",
+        description="Codes: `not_in_cart` (404), `insufficient_stock` and `unknown_product` "
+        "(409: the product is no longer on sale).",
         parameters=[_PRODUCT_ID],
         request=_SET_QUANTITY_BODY,
-        responses={200: CartSerializer, **error_responses(400, 404, 409)},
+        responses={
+            200: CartSerializer,
+            **error_responses(
+                codes={
+                    400: ["invalid_quantity"],
+                    404: ["not_in_cart"],
+                    409: ["insufficient_stock", "unknown_product"],
+                }
+            ),
+        },
     )
     def patch(self, request: Request, product_id: int) -> Response:
         data = SetQuantitySerializer(data=request.data)
@@ -101,14 +132,14 @@ class CartItemView(CartMixin, APIView):
                 raise CartError("That product is not in your cart.", "not_in_cart")
             services.set_quantity(cart, product_id, data.validated_data["quantity"])
         except CartError as exc:
-            raise cart_error(exc) from exc
+            raise cart_error(exc, _CHANGE_STATUS) from exc
         return self.cart_response(cart)
 
     @extend_schema(
         summary="Remove a product from your cart",
         parameters=[_PRODUCT_ID],
         request=None,
-        responses={200: CartSerializer, **error_responses(400, 404)},
+        responses={200: CartSerializer, **error_responses(codes={404: ["not_in_cart"]})},
     )
     def delete(self, request: Request, product_id: int) -> Response:
         cart = self.caller_cart(request)
@@ -117,5 +148,5 @@ class CartItemView(CartMixin, APIView):
                 raise CartError("That product is not in your cart.", "not_in_cart")
             services.remove_item(cart, product_id)
         except CartError as exc:
-            raise cart_error(exc) from exc
+            raise cart_error(exc, _CHANGE_STATUS) from exc
         return self.cart_response(cart)

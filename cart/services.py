@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cart.models import Cart, CartItem
 from catalog.models import Product
@@ -317,11 +318,14 @@ def summarize(cart: Cart | None) -> CartSummary:
         available = product.available_quantity if product.is_active else 0
         problem = ""
         if not product.is_active:
-            problem = f"{product.name} is no longer available."
+            problem = _("%(name)s is no longer available.") % {"name": product.name}
         elif available <= 0:
-            problem = f"{product.name} is sold out."
+            problem = _("%(name)s is sold out.") % {"name": product.name}
         elif item.quantity > available:
-            problem = f"Only {available} left of {product.name}."
+            problem = _("Only %(count)d left of %(name)s.") % {
+                "count": available,
+                "name": product.name,
+            }
         lines.append(
             CartLine(
                 product=product,

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cart import services
@@ -43,7 +44,9 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, f"Added {item.product.name} to your cart (now {item.quantity} in it)."
+            request,
+            _("Added %(name)s to your cart (now %(count)d in it).")
+            % {"name": item.product.name, "count": item.quantity},
         )
     return _safe_redirect(request, back)
 
@@ -60,7 +63,11 @@ def cart_update(request: HttpRequest) -> HttpResponse:
     except CartError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Updated {item.product.name}: {item.quantity} in your cart.")
+        messages.success(
+            request,
+            _("Updated %(name)s: %(count)d in your cart.")
+            % {"name": item.product.name, "count": item.quantity},
+        )
     return HttpResponseRedirect(reverse("cart:detail"))
 
 
@@ -74,5 +81,5 @@ def cart_remove(request: HttpRequest) -> HttpResponse:
     except CartError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Removed the item from your cart.")
+        messages.success(request, _("Removed the item from your cart."))
     return HttpResponseRedirect(reverse("cart:detail"))

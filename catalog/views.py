@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from catalog import queries
 from catalog.models import Category, Product
@@ -33,7 +34,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
         # The sidebar's list usually has it already; an empty category still needs a lookup.
         category = next((c for c in categories if c.slug == category_slug), None)
         category = category or get_object_or_404(Category, slug=category_slug)
-    products = queries.product_listing(q=q, category=category)
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in queries.SORTS else ""
+    in_stock = request.GET.get("in_stock") == "1"
+    products = queries.product_listing(q=q, category=category, sort=sort, in_stock=in_stock)
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     # Query string for pagination links: everything except the page number.
     params = request.GET.copy()
@@ -46,12 +50,30 @@ def product_list(request: HttpRequest) -> HttpResponse:
             "products": page.object_list,
             "q": q,
             "category": category,
+            "sort": sort or ("relevance" if q else "name"),
+            "sort_options": _sort_options(bool(q)),
+            "in_stock": in_stock,
             "categories": categories,
             "querystring": params.urlencode(),
         },
     )
 
 
+def _sort_options(searching: bool) -> list[tuple[str, str]]:
+    """The listing's sort choices, in the shopper's words (relevance only for a search)."""
+    options = [
+        ("name", _("Name")),
+        ("price", _("Price: low to high")),
+        ("-price", _("Price: high to low")),
+        ("newest", _("Newest")),
+    ]
+    return [("relevance", _("Best match")), *options] if searching else options
+
+
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(Product.objects.for_listing(), slug=slug)
-    return render(request, "catalog/product_detail.html", {"product": product})
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {"product": product, "related": queries.related_products(product)},
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -13,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from orders.admin_filters import NeedsAttentionFilter
 from orders.models import (
     EmailNotification,
     GatewayTransaction,
@@ -23,6 +25,7 @@ from orders.models import (
     Reservation,
     Shipment,
 )
+from orders.services.recovery import recover_workflow
 from orders.services.tracking import (
     cancel_order,
     mark_delivered,
@@ -125,6 +128,8 @@ STATUS_COLOURS = {
 def _panel(order: Order) -> SafeString:
     """The live workflow panel: what Temporal says about this order right now."""
     context: dict[str, Any] = {"order": order, "ui_url": client.workflow_ui_url(order.number)}
+    if order.user_id and settings.TEMPORAL_SEARCH_ATTRIBUTES:
+        context["customer_ui_url"] = client.customer_workflows_ui_url(order.user_id)
     if order.workflow_started_at is None:
         context["state"] = "not_started"
     else:
@@ -142,7 +147,7 @@ def _panel(order: Order) -> SafeString:
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ("number", "customer", "total_display", "status_badge", "created_at")
-    list_filter = ("status", "created_at")
+    list_filter = (NeedsAttentionFilter, "status", "created_at")
     search_fields = ("number", "email", "user__email")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
@@ -153,6 +158,7 @@ class OrderAdmin(admin.ModelAdmin):
         "cancel_orders",
         "mark_orders_delivered",
         "start_missing_workflows",
+        "recover_workflows",
         "revoke_guest_links",
     )
     inlines = (
@@ -302,6 +308,16 @@ class OrderAdmin(admin.ModelAdmin):
         actor = request.user.email
         results = [(order, mark_delivered(order, actor=actor)) for order in queryset.order_by("pk")]
         self._report(request, "Delivery recorded", results)
+
+    @admin.action(
+        description="Recover workflows terminated or timed out in Temporal (resume from the "
+        "database)",
+        permissions=["change"],
+    )
+    def recover_workflows(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        actor = request.user.email
+        results = [(order, recover_workflow(order, actor)) for order in queryset.order_by("pk")]
+        self._report(request, "Workflow recovered", results)
 
     @admin.action(description="Revoke the order links sent to guests", permissions=["change"])
     def revoke_guest_links(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:

@@ -73,6 +73,14 @@ _CHECKOUT_BAD_INPUT = {
     "invalid_shipping_method",
     "invalid_token",
 }
+# The codes each status can carry (the schema's `code` enums; docs/API.md lists them).
+CARD_CODES = ["invalid_number", "invalid_expiry", "expired_card", "invalid_cvc"]
+CHECKOUT_CODES = {
+    400: ["idempotency_key_required", *sorted(_CHECKOUT_BAD_INPUT - {"invalid"})],
+    409: ["empty_cart", "insufficient_stock", "cart_changed", "number_exhausted"],
+    422: ["idempotency_key_reused", *CARD_CODES],
+    429: ["rate_limited"],
+}
 
 
 def tokenize(card: dict) -> CardToken:
@@ -113,9 +121,9 @@ class CheckoutView(APIView):
             "seconds at most) for the card: `payment.status` is `authorized`, `declined` (the "
             "order waits: pay again with `POST /api/orders/{number}/pay/`), `failed`, or "
             "`pending` when the order system did not answer in time (the order is kept and "
-            "processed; follow it with `GET /api/orders/{number}/`). Card errors are 400 with "
-            "`invalid_number`, `invalid_expiry`, `expired_card` or `invalid_cvc`; an empty cart "
-            "or sold-out lines are 409 (`empty_cart`, `insufficient_stock`)."
+            "processed; follow it with `GET /api/orders/{number}/`). A card the gateway can't "
+            "use is 422 (`invalid_number`, `invalid_expiry`, `expired_card`, `invalid_cvc`); an "
+            "empty cart or sold-out lines are 409 (`empty_cart`, `insufficient_stock`)."
         ),
         parameters=[
             OpenApiParameter(
@@ -134,7 +142,7 @@ class CheckoutView(APIView):
             200: OpenApiResponse(
                 CheckoutResultSerializer, description="Already placed with this key."
             ),
-            **error_responses(400, 409, 422, 429),
+            **error_responses(codes=CHECKOUT_CODES),
         },
     )
     def post(self, request: Request) -> Response:
@@ -169,8 +177,8 @@ class CheckoutView(APIView):
                 start_workflow=False,
                 request_fingerprint=request_fingerprint(request.data),
             )
-        except CardInvalid as exc:
-            raise ApiError(400, exc.code, exc.message) from exc
+        except CardInvalid as exc:  # well-formed, yet no usable card: semantically invalid
+            raise ApiError(422, exc.code, exc.message) from exc
         except CheckoutError as exc:
             raise ApiError(_checkout_error_status(exc.code), exc.code, exc.message) from exc
         order = result.order
@@ -192,7 +200,13 @@ class CheckoutView(APIView):
 
 # --- Orders ------------------------------------------------------------------------------------
 
-_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The order number.")
+_NUMBER = OpenApiParameter(
+    "number",
+    str,
+    OpenApiParameter.PATH,
+    pattern=r"^[A-Za-z0-9-]{1,20}$",
+    description="The order number.",
+)
 
 
 @extend_schema_view(
@@ -231,7 +245,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "`cancel_refused` with the reason; order system unreachable is 503.",
         parameters=[_NUMBER],
         request=CancelSerializer,
-        responses={200: CancelResultSerializer, **error_responses(400, 404, 409, 503)},
+        responses={
+            200: CancelResultSerializer,
+            **error_responses(400, 404, 503, codes={409: ["cancel_refused"]}),
+        },
     )
     @action(detail=True, methods=["post"], url_path="cancel")
     def cancel(self, request: Request, number: str) -> Response:
@@ -259,11 +276,19 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         description="Only while the order's status is `awaiting_payment`; otherwise 409 "
         "`payment_refused`. Waits (a few seconds at most) for the new card's answer: "
         "`payment.status` is `authorized`, `declined` (try yet another card), `failed` or "
-        "`pending`. Card errors are 400 as at checkout; too many attempts or declines in a "
+        "`pending`. Card errors are 422 as at checkout; too many attempts or declines in a "
         "row are 429 `rate_limited`; order system unreachable is 503.",
         parameters=[_NUMBER],
         request=PaySerializer,
-        responses={200: PayResultSerializer, **error_responses(400, 404, 409, 429, 503)},
+        responses={
+            200: PayResultSerializer,
+            **error_responses(
+                400,
+                404,
+                503,
+                codes={409: ["payment_refused"], 422: CARD_CODES, 429: ["rate_limited"]},
+            ),
+        },
     )
     @action(detail=True, methods=["post"], url_path="pay")
     def pay(self, request: Request, number: str) -> Response:
@@ -277,8 +302,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             outcome = pay_again(order, tokenize(data.validated_data["card"]))
         except CheckoutError as exc:
             raise ApiError(429, exc.code, exc.message) from exc
-        except CardInvalid as exc:
-            raise ApiError(400, exc.code, exc.message) from exc
+        except CardInvalid as exc:  # well-formed, yet no usable card: semantically invalid
+            raise ApiError(422, exc.code, exc.message) from exc
         except PaymentRefused as exc:
             raise ApiError(409, "payment_refused", NOT_WAITING) from exc
         except (TemporalUnavailable, WorkflowNotFound) as exc:

@@ -16,7 +16,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
+from accounts.countries import CountryField, postal_code_error
 from accounts.models import Address
 from orders.payments import CardInvalid, CardToken, get_gateway
 from orders.services.checkout import ADDRESS_FIELDS, REQUIRED_ADDRESS_FIELDS
@@ -59,17 +61,17 @@ class CardForm(forms.Form):
     page."""
 
     card_number = forms.CharField(
-        label="Card number",
+        label=_("Card number"),
         max_length=30,
         widget=SensitiveInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
     )
     expiry = forms.CharField(
-        label="Expiry (MM/YY)",
+        label=_("Expiry (MM/YY)"),
         max_length=7,
         widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/YY", "size": 7}),
     )
     cvc = forms.CharField(
-        label="Security code (CVC)",
+        label=_("Security code (CVC)"),
         max_length=4,
         widget=SensitiveInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "size": 4}),
     )
@@ -81,12 +83,12 @@ class CardForm(forms.Form):
     def clean_expiry(self) -> tuple[int, int]:
         match = _EXPIRY_RE.match(self.cleaned_data["expiry"])
         if not match:
-            raise forms.ValidationError("Enter the expiry as MM/YY.")
+            raise forms.ValidationError(_("Enter the expiry as MM/YY."))
         month, year = int(match.group(1)), int(match.group(2))
         if year < 100:
             year += 2000
         if not 1 <= month <= 12:
-            raise forms.ValidationError("The expiry month must be between 1 and 12.")
+            raise forms.ValidationError(_("The expiry month must be between 1 and 12."))
         return month, year
 
     def tokenize(self) -> bool:
@@ -115,59 +117,57 @@ class CheckoutForm(CardForm):
     ]
 
     email = forms.EmailField(
-        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     saved_address = forms.ModelChoiceField(
         queryset=Address.objects.none(),
         required=False,
-        empty_label="Enter a new address below",
-        label="Ship to a saved address",
+        empty_label=_("Enter a new address below"),
+        label=_("Ship to a saved address"),
     )
     full_name = forms.CharField(
-        label="Full name",
+        label=_("Full name"),
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     line1 = forms.CharField(
-        label="Address line 1",
+        label=_("Address line 1"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     line2 = forms.CharField(
-        label="Address line 2",
+        label=_("Address line 2"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
     city = forms.CharField(
-        label="City",
+        label=_("City"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     postal_code = forms.CharField(
-        label="Postal code",
+        label=_("Postal code"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
-    country = forms.CharField(
-        label="Country code",
-        max_length=2,
+    country = CountryField(
+        label=_("Country"),
         required=False,
-        help_text="Two letters, e.g. DE, GB, US.",
-        widget=forms.TextInput(attrs={"autocomplete": "country", "size": 2}),
+        invalid_message=_("Enter a two-letter country code, e.g. DE."),
     )
     phone = forms.CharField(
-        label="Phone (optional)",
+        label=_("Phone (optional)"),
         max_length=30,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel"}),
     )
     shipping_method = forms.ChoiceField(
-        label="Shipping method",
+        label=_("Shipping method"),
         choices=shipping_choices,
         widget=forms.RadioSelect,
         initial="standard",
@@ -187,18 +187,12 @@ class CheckoutForm(CardForm):
     def clean_checkout_token(self) -> str:
         token = self.cleaned_data["checkout_token"].strip().lower()
         if not _TOKEN_RE.match(token):
-            raise forms.ValidationError("This checkout form expired; please submit it again.")
+            raise forms.ValidationError(_("This checkout form expired; please submit it again."))
         return token
 
     def clean_cart_version(self) -> str:
         # Never a field error (the field is hidden): a mangled value just doesn't match.
         return self.cleaned_data["cart_version"][:64]
-
-    def clean_country(self) -> str:
-        country = self.cleaned_data["country"].strip().upper()
-        if country and not (len(country) == 2 and country.isalpha()):
-            raise forms.ValidationError("Enter a two-letter country code, e.g. DE.")
-        return country
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -212,5 +206,8 @@ class CheckoutForm(CardForm):
             return
         for name in REQUIRED_ADDRESS_FIELDS:
             if not cleaned.get(name) and name not in self.errors:
-                self.add_error(name, "This field is required.")
+                self.add_error(name, _("This field is required."))
+        error = postal_code_error(cleaned.get("country", ""), cleaned.get("postal_code", ""))
+        if error and "postal_code" not in self.errors:
+            self.add_error("postal_code", error)
         self.shipping_address = {name: cleaned.get(name, "") for name in ADDRESS_FIELDS}

@@ -186,8 +186,10 @@ def order_detail(
 
 
 def order_status(*, staff: bool = False) -> QuerySet[Order]:
-    """What the live status fragment shows: the order and its events."""
-    return Order.objects.prefetch_related(_events(staff=staff))
+    """What the live status fragment shows: the order, its events, payments and shipment."""
+    return Order.objects.select_related("shipment").prefetch_related(
+        _events(staff=staff), Prefetch("payments", queryset=Payment.objects.order_by("pk"))
+    )
 
 
 # --- Live state --------------------------------------------------------------------------------

@@ -11,6 +11,14 @@ from orders.models import Order, OrderEvent, OrderLine
 from orders.status import OrderStatus
 from workflows.client import PAYMENT_OUTCOMES
 
+# Fixed value sets the API answers with (named enums in the schema: shop/settings.py).
+SHIPMENT_STATUSES = ["created", "in_transit", "delivered", "exception"]
+STEP_STATUSES = ["started", "completed", "failed", "compensated"]
+# Staff notes never reach the API (orders.selectors leaves them out).
+EVENT_KINDS = [
+    (kind, label) for kind, label in OrderEvent.Kind.choices if kind != OrderEvent.Kind.STAFF_ACTION
+]
+
 # --- Checkout input --------------------------------------------------------------------------
 
 
@@ -90,6 +98,14 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=EVENT_KINDS)
+    from_status = serializers.ChoiceField(
+        choices=OrderStatus.choices, allow_blank=True, help_text="Empty unless the status moved."
+    )
+    to_status = serializers.ChoiceField(
+        choices=OrderStatus.choices, allow_blank=True, help_text="Empty unless the status moved."
+    )
+
     class Meta:
         model = OrderEvent
         fields = ["kind", "from_status", "to_status", "message", "created_at"]
@@ -113,19 +129,22 @@ class PaymentMethodSerializer(serializers.Serializer):
 class ShipmentSerializer(serializers.Serializer):
     carrier = serializers.CharField()
     tracking_number = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=SHIPMENT_STATUSES)
 
 
 class StepSerializer(serializers.Serializer):
     step = serializers.CharField()
-    status = serializers.CharField(help_text="started, completed, failed or compensated.")
+    status = serializers.ChoiceField(choices=STEP_STATUSES)
 
 
 class ProgressSerializer(serializers.Serializer):
     """Live progress from the order's workflow (``null`` when it can't be asked right now)."""
 
-    current_step = serializers.CharField()
-    status = serializers.CharField()
+    current_step = serializers.CharField(
+        help_text="The step running now (a step name, or `starting`, `awaiting_payment`, "
+        "`awaiting_delivery`, `done`)."
+    )
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
     steps = StepSerializer(many=True)
     cancel_requested = serializers.BooleanField()
     delivery_overdue = serializers.BooleanField()
@@ -136,6 +155,7 @@ class OrderDetailSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     shipping_address = AddressOutSerializer(source="*")
     payment_method = PaymentMethodSerializer(source="*")
+    shipping_method = serializers.ChoiceField(choices=list(settings.SHIPPING_METHODS))
     shipment = serializers.SerializerMethodField()
     lines = OrderLineSerializer(many=True)
     events = OrderEventSerializer(many=True)

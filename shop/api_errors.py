@@ -9,6 +9,7 @@ a code; anything unexpected is logged and becomes a JSON 500, never an HTML page
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -16,7 +17,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -25,6 +26,8 @@ from shop import database_errors
 logger = logging.getLogger("shop.api")
 
 NON_FIELD = "non_field_errors"
+# Every 429 and 503 says when to come back; refusals whose window is not known precisely use this.
+DEFAULT_RETRY_AFTER_SECONDS = 60
 
 
 class ApiError(exceptions.APIException):
@@ -105,6 +108,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
+    elif exc.status_code in (
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+    ):
+        headers["Retry-After"] = str(DEFAULT_RETRY_AFTER_SECONDS)
 
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
@@ -122,39 +130,74 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 # --- Schema --------------------------------------------------------------------------------
 
 
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`.")
-    detail = serializers.CharField(help_text="Human-readable message.")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Validation errors only: field name (dotted when nested) to messages.",
-    )
-
-
-_DESCRIPTIONS = {
-    400: "Invalid input (`code` is `invalid` with field messages in `errors`, or a parse error).",
-    401: "Bad or missing credentials (`authentication_failed`, `not_authenticated`).",
-    403: "Not allowed (`permission_denied`, `csrf_failed`).",
-    404: "Not found, or not yours (`not_found`).",
-    405: "Method not allowed (`method_not_allowed`).",
-    406: "Cannot render the requested media type (`not_acceptable`).",
-    409: "Refused by the business rules; `code` says why.",
-    413: "The request body is too large (`request_too_large`).",
-    415: "Unsupported request media type (`unsupported_media_type`).",
-    422: "The Idempotency-Key was used for a different request (`idempotency_key_reused`).",
-    429: "Too many requests (`throttled`); see the `Retry-After` header.",
-    503: "A system the answer depends on is unreachable; try again shortly.",
+# The codes every endpoint may answer per status (DRF's own and the handler's above); an
+# endpoint adds its own with ``error_responses(..., codes={409: ["cancel_refused"]})``.
+DEFAULT_CODES: dict[int, tuple[str, ...]] = {
+    400: ("invalid", "parse_error", "bad_request"),
+    401: ("not_authenticated", "authentication_failed"),
+    403: ("permission_denied", "csrf_failed"),
+    404: ("not_found",),
+    405: ("method_not_allowed",),
+    406: ("not_acceptable",),
+    409: (),
+    413: ("request_too_large",),
+    415: ("unsupported_media_type",),
+    422: (),
+    429: ("throttled",),
+    503: ("temporarily_unavailable",),
 }
 
-# Every endpoint can answer these (bad token, CSRF, Accept header).
+_DESCRIPTIONS = {
+    400: "Malformed request: not JSON, or not what the schema allows (`invalid` lists the "
+    "fields in `errors`).",
+    401: "Missing, malformed, unknown or expired credentials.",
+    403: "Not allowed (`csrf_failed`: a session write without `X-CSRFToken`).",
+    404: "Not found, or not yours.",
+    405: "Method not allowed.",
+    406: "Cannot render the requested media type.",
+    409: "Refused by the business rules in the current state (stock, limits, order status).",
+    413: "The request body is too large.",
+    415: "Unsupported request media type: send JSON.",
+    422: "Well-formed, but a value is semantically invalid (`code` says which).",
+    429: "Too many requests: try again after `Retry-After` seconds.",
+    503: "A system the answer depends on is unreachable: try again after `Retry-After` seconds.",
+}
+
+# Every endpoint can answer these (bad credentials, CSRF, Accept header).
 COMMON_ERRORS = (401, 403, 406)
 
 
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """``extend_schema(responses=...)`` entries for the given error statuses (plus the common
-    ones), all with the ``ErrorSerializer`` body."""
+def error_schema(codes: Iterable[str]) -> dict[str, Any]:
+    """The JSON schema of an error body whose ``code`` is one of ``codes``."""
     return {
-        code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code])
-        for code in sorted({*statuses, *COMMON_ERRORS})
+        "type": "object",
+        "properties": {
+            "code": {
+                "type": "string",
+                "enum": sorted(set(codes)),
+                "description": "Stable machine-readable code (docs/API.md lists them).",
+            },
+            "detail": {"type": "string", "description": "Human-readable message."},
+            "errors": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": "Validation errors only: field (dotted when nested) to messages.",
+            },
+        },
+        "required": ["code", "detail"],
+    }
+
+
+def error_responses(
+    *statuses: int, codes: Mapping[int, Iterable[str]] | None = None
+) -> dict[int, OpenApiResponse]:
+    """``extend_schema(responses=...)`` entries for the given error statuses (plus the common
+    ones), each with the error body and the exact ``code`` values it can carry."""
+    extra = codes or {}
+    return {
+        status_code: OpenApiResponse(
+            error_schema([*DEFAULT_CODES[status_code], *extra.get(status_code, ())]),
+            description=_DESCRIPTIONS[status_code],
+        )
+        for status_code in sorted({*statuses, *extra, *COMMON_ERRORS})
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, parsers, throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -53,3 +54,35 @@ class CsrfSessionScheme(SessionScheme):
 
     target_class = "shop.api_policies.SessionAuthentication"
     priority = 0
+
+    def get_security_definition(self, auto_schema):
+        return {
+            **super().get_security_definition(auto_schema),
+            "description": SESSION_SCHEME_HELP,
+        }
+
+
+SESSION_SCHEME_HELP = (
+    "The session cookie of the pages, or of an anonymous caller that keeps cookies (its cart and "
+    "guest orders live in the session). Every write of a request that carries the session "
+    "cookie needs the `X-CSRFToken` header with the value of the `csrftoken` cookie, which any "
+    "`GET /api/cart/` sets; a caller without cookies needs neither (its first write starts a "
+    "session). Answers 403 `csrf_failed` otherwise."
+)
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """The API token as an HTTP bearer scheme: generated clients send `Bearer <token>`."""
+
+    target_class = "accounts.tokens.ExpiringTokenAuthentication"
+    name = "tokenAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`Authorization: Bearer <token>` with the token of "
+            "`POST /api/auth/token/` (`Token <token>` works too). A malformed, unknown or "
+            "expired token is a 401, never anonymous access.",
+        }

@@ -3,8 +3,9 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import path
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
@@ -43,6 +44,16 @@ def docs_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
+@csrf_exempt  # a 404 changes nothing: no CSRF 403 before it
+def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
+    """Any other path under ``/api/``: a JSON 404 in development too (with ``DEBUG`` on, Django
+    would answer its HTML page listing the routes). API paths end with a slash."""
+    return JsonResponse(
+        {"code": "not_found", "detail": "No API endpoint at this path (they end with a slash)."},
+        status=404,
+    )
+
+
 router = ShopRouter()
 router.register("categories", CategoryViewSet, basename="api-category")
 router.register("products", ProductViewSet, basename="api-product")
@@ -62,4 +73,5 @@ urlpatterns = [
         name="api-docs",
     ),
     *router.urls,
+    re_path(r"^(?P<unmatched>.*)$", api_not_found, name="api-not-found"),
 ]

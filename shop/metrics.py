@@ -29,6 +29,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -70,6 +71,11 @@ ACTIVITY_RETRIES = Counter(
     "shop_activity_retries",
     "Order step attempts after the first (a step being retried).",
     ["activity"],
+)
+JOB_LAST_SUCCESS = Gauge(
+    "shop_scheduled_job_last_success_timestamp_seconds",
+    "When a scheduled job (sweeper, stale carts, reconciliation) last succeeded.",
+    ["job"],
 )
 HTTP_REQUESTS = Counter(
     "shop_http_requests", "HTTP requests by method, view and status.", ["method", "view", "status"]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_countries",  # translated country names for address forms
     "accounts",
     "catalog",
     "cart",
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # With DEBUG on, a 404 is the shop's page, not Django's technical one (shop/not_found.py).
+    "shop.not_found.ShopNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a locked-out login (django-axes) into the "too many attempts" page.
     "axes.middleware.AxesMiddleware",
@@ -233,6 +236,12 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # An order in a moving status (received ... authorized) unchanged this long counts as stuck
 # (metric shop_orders_stuck, alert OrdersStuck, the admin's "needs attention" filter).
 ORDER_STUCK_MINUTES = env.float("ORDER_STUCK_MINUTES", default=60.0)
+# A step failing this many attempts in a row logs at ERROR and emails staff (once per step).
+ORDER_ALERT_AFTER_ATTEMPTS = env.int("ORDER_ALERT_AFTER_ATTEMPTS", default=5)
+# Periodic work as Temporal Schedules (manage.py sync_schedules, also run by runworker); off:
+# runworker's own sweeper thread starts pending orders, cron runs the other jobs.
+TEMPORAL_SCHEDULES = env.bool("TEMPORAL_SCHEDULES", default=True)
+PAYMENT_RECONCILIATION_CRON = env.str("PAYMENT_RECONCILIATION_CRON", default="0 3 * * *")
 # Orders carry the search attributes CustomerId, OrderStatus, OrderTotal, OrderNumber (the
 # server must know them: runworker registers them). Off for a server that can't have them.
 TEMPORAL_SEARCH_ATTRIBUTES = env.bool("TEMPORAL_SEARCH_ATTRIBUTES", default=True)
@@ -277,7 +286,7 @@ SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # Token first: an unauthenticated call then gets a 401 with `WWW-Authenticate: Token`.
+    # Token first: an unauthenticated call then gets a 401 with `WWW-Authenticate: Bearer`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.tokens.ExpiringTokenAuthentication",
         "shop.api_policies.SessionAuthentication",
@@ -308,7 +317,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Catalog, cart, checkout and orders of the shop. Errors are JSON "
         '`{"code": ..., "detail": ..., "errors": {...}}` with a stable `code`. Authenticate with '
-        "a token (`POST /api/auth/token/`, then `Authorization: Token <key>`) or a session "
+        "a token (`POST /api/auth/token/`, then `Authorization: Bearer <key>`) or a session "
         "cookie (send the `X-CSRFToken` header on writes)."
     ),
     "VERSION": "1.0.0",
@@ -322,7 +331,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.status.OrderStatus",
         "PaymentOutcomeStatusEnum": "workflows.types.PAYMENT_OUTCOMES",
+        "ShipmentStatusEnum": "orders.serializers.SHIPMENT_STATUSES",
+        "StepStatusEnum": "orders.serializers.STEP_STATUSES",
+        "OrderEventKindEnum": "orders.serializers.EVENT_KINDS",
     },
+    # Response headers (Retry-After, Location) and links between operations: shop/api_schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shop.api_schema.postprocess",
+    ],
 }
 
 # --- Production security (python manage.py check --deploy is clean when DEBUG is off) ---------
@@ -391,11 +408,14 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "shop.logging.JsonFormatter"},
     },
+    # Order activities' records carry workflow_id and order_number (fields in JSON logs).
+    "filters": {"order_context": {"()": "workflows.log_context.OrderContextFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
+            "filters": ["order_context"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -166,7 +166,9 @@ def order_worker(temporal, background_loop, settings) -> Iterator:
 @pytest.fixture
 def time_skipping_worker(time_skipping_env, background_loop, settings) -> Iterator:
     """The order worker on the time-skipping server (``time_skipping_worker.client`` skips
-    time while a test awaits a workflow result). Updates misbehave there: use the dev server."""
+    time while a test awaits a workflow result). Updates misbehave there: use the dev server.
+    Custom search attributes can't be registered there: orders started here upsert none."""
+    settings.TEMPORAL_SEARCH_ATTRIBUTES = False
     with run_order_worker(
         time_skipping_env.client, background_loop, settings.TEMPORAL_TASK_QUEUE
     ) as worker:

@@ -12,6 +12,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from temporalio.api.enums.v1 import PendingActivityState
@@ -39,6 +40,7 @@ from workflows.connection import (
     run,
     starts_paused_until,
 )
+from workflows.search_attributes import customer_query
 from workflows.types import (
     CARRIER_DELIVERED,
     CARRIER_IN_TRANSIT,
@@ -79,11 +81,14 @@ __all__ = [
     "StartedWithOutcome",
     "TemporalUnavailable",
     "WorkflowNotFound",
+    "WorkflowNotRecoverable",
     "cancel_order",
     "connect",
     "connection_options",
+    "customer_workflows_ui_url",
     "describe_order_workflow",
     "query_progress",
+    "recover_order_workflow",
     "reset_client",
     "retry_payment",
     "signal_carrier_event",
@@ -152,6 +157,39 @@ def start_order_workflow(order_number: str, *, fail_fast: bool = False) -> bool:
         raise
     starts_paused_until.pop(key, None)
     return started
+
+
+RECOVERABLE = ("TERMINATED", "TIMED_OUT", "FAILED", "CANCELED")  # ends a recovery restarts
+
+
+def recover_order_workflow(order_number: str) -> str:
+    """Start a new run of an order's workflow that was terminated, timed out, failed or was
+    cancelled from the CLI/UI; it resumes from the database (idempotent steps: nothing is
+    charged, shipped or emailed twice). Returns the new run id. Raises
+    ``WorkflowNotRecoverable``, ``WorkflowNotFound``, ``TemporalUnavailable``."""
+
+    async def _recover() -> str:
+        client = await get_client()
+        workflow_id = workflow_id_for(order_number)
+        desc = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=rpc_timeout())
+        status = desc.status.name if desc.status is not None else "UNKNOWN"
+        if status not in RECOVERABLE:
+            raise WorkflowNotRecoverable(f"The workflow is {status.lower()}: nothing to recover.")
+        handle = await client.start_workflow(
+            OrderWorkflow.run,
+            order_input(order_number),
+            id=workflow_id,
+            task_queue=settings.TEMPORAL_TASK_QUEUE,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            rpc_timeout=rpc_timeout(),
+        )
+        return handle.result_run_id or ""
+
+    return run(_recover())
+
+
+class WorkflowNotRecoverable(Exception):
+    """The order's workflow runs or completed: there is nothing to recover."""
 
 
 @dataclass
@@ -357,3 +395,10 @@ def workflow_ui_url(order_number: str) -> str:
     return (
         f"{base}/namespaces/{settings.TEMPORAL_NAMESPACE}/workflows/{workflow_id_for(order_number)}"
     )
+
+
+def customer_workflows_ui_url(customer_id: int) -> str:
+    """The Temporal UI's list of a customer's order workflows (search attribute CustomerId)."""
+    base = settings.TEMPORAL_UI_URL.rstrip("/")
+    query = urlencode({"query": customer_query(customer_id)}, quote_via=quote)
+    return f"{base}/namespaces/{settings.TEMPORAL_NAMESPACE}/workflows?{query}"

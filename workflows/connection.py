@@ -22,6 +22,7 @@ from temporalio.client import Client, RPCTimeoutOrCancelledError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
+from workflows import tracing
 from workflows.loop import BackgroundLoop
 from workflows.search_attributes import ALL_KEYS
 
@@ -74,6 +75,7 @@ async def connect(timeout: float | None = None, runtime: Runtime | None = None) 
         settings.TEMPORAL_ADDRESS,
         connect_timeout=timedelta(seconds=timeout or settings.TEMPORAL_CLIENT_TIMEOUT),
         runtime=runtime,
+        interceptors=tracing.interceptors(),  # tracing on: spans for every call and step
         **connection_options(),
     )
 
@@ -119,7 +121,10 @@ def run(coro: Any, timeout: float | None = None) -> Any:
     """Run ``coro`` on the client's loop; map "can't reach / no answer" to
     ``TemporalUnavailable`` and an unknown workflow to ``WorkflowNotFound``, by type."""
     try:
-        return _loop.run(coro, timeout=timeout if timeout is not None else client_timeout() * 2)
+        return _loop.run(
+            tracing.within(tracing.current_context(), coro),  # the caller's trace goes along
+            timeout=timeout if timeout is not None else client_timeout() * 2,
+        )
     except (TimeoutError, RPCTimeoutOrCancelledError) as exc:
         raise TemporalUnavailable("Temporal did not answer in time.") from exc
     except RPCError as exc:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import close_old_connections, connections
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
@@ -27,6 +28,7 @@ from orders.errors import InvalidOrder, OrderClosed
 from orders.events import IllegalTransition
 from orders.inventory import OutOfStock
 from orders.payments import PaymentDeclined, PaymentError, TransientPaymentError
+from orders.services.alerts import alert_step_failing
 from shop.metrics import record_step
 from workflows import faults
 from workflows.types import (
@@ -119,6 +121,9 @@ def order_step(
                     time.monotonic() - started,
                 )
                 error = business_error(exc)
+                retried = error is None or not error.non_retryable
+                if retried and attempt >= settings.ORDER_ALERT_AFTER_ATTEMPTS:
+                    alert_step_failing(order_number, step, attempt, exc)
                 if error is not None:
                     raise error from exc
                 raise

@@ -15,10 +15,12 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from workflows.activities import ALL_ACTIVITIES
+from workflows.jobs import JOB_ACTIVITIES
+from workflows.maintenance import MaintenanceWorkflow
 from workflows.workflow import OrderWorkflow
 
-WORKFLOWS = [OrderWorkflow]
-ACTIVITIES = list(ALL_ACTIVITIES)
+WORKFLOWS = [OrderWorkflow, MaintenanceWorkflow]
+ACTIVITIES = [*ALL_ACTIVITIES, *JOB_ACTIVITIES]
 
 
 class ActivityExecutor(ThreadPoolExecutor):

@@ -264,7 +264,7 @@ def place_order(
         CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
         if start_workflow:
             transaction.on_commit(lambda: start_workflow_for(order, fail_fast=True), robust=True)
-        transaction.on_commit(lambda: metrics.ORDERS.labels(outcome="placed", reason="").inc())
+    metrics.ORDERS.labels(outcome="placed", reason="").inc()
     return PlaceOrderResult(order, created=True)
 
 

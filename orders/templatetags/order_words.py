@@ -33,7 +33,9 @@ EVENT_WORDS = {
     K.COMPLETED: gettext_lazy("Order completed."),
     K.FAILED: gettext_lazy("Your order could not be completed."),
     K.CANCELLED: gettext_lazy("Order cancelled."),
-    K.COMPENSATION_FAILED: gettext_lazy("Something could not be undone automatically: we are on it."),
+    K.COMPENSATION_FAILED: gettext_lazy(
+        "Something could not be undone automatically: we are on it."
+    ),
 }
 # Kinds whose stored message is a reason the shopper should read (translated when known).
 REASON_KINDS = frozenset({K.CANCELLED})  # a failure's reason is on the page once, above

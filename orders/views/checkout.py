@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
@@ -58,7 +59,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             except CheckoutError as exc:
                 if exc.code == "empty_cart":
                     messages.error(
-                        request, "Your cart is empty: add something before checking out."
+                        request, _("Your cart is empty: add something before checking out.")
                     )
                     return redirect("cart:detail")
                 if exc.code != "card_invalid":  # the card's reason is on its field
@@ -68,7 +69,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     else:
         summary = summarize(cart)
         if summary.is_empty:
-            messages.info(request, "Your cart is empty: add something before checking out.")
+            messages.info(request, _("Your cart is empty: add something before checking out."))
             return redirect("cart:detail")
         initial = {"checkout_token": new_checkout_token(), "shipping_method": "standard"}
         if user is not None:

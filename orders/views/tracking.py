@@ -38,6 +38,8 @@ def _status_context(request: HttpRequest, order: Order) -> dict:
     return {
         "order": order,
         "events": list(order.events.all()),
+        "payments": list(order.payments.all()),
+        "shipment": getattr(order, "shipment", None),
         "is_final": not order.is_in_progress,
         # View-only staff get no button that would only answer 403.
         "can_cancel": order.is_cancellable
@@ -67,8 +69,6 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     context.update(
         {
             "lines": list(order.lines.all()),
-            "payments": list(order.payments.all()),
-            "shipment": getattr(order, "shipment", None),
             "poll_interval_ms": POLL_INTERVAL_MS,
         }
     )

@@ -94,7 +94,7 @@ def test_the_token_endpoint_counts_and_answers_json(client):
     locked = client.post("/api/auth/token/", body, content_type="application/json")
 
     # then the fifth and later are a JSON 429 saying what to do
-    assert codes == [400] * 4 + [429]
+    assert codes == [401] * 4 + [429]
     assert locked.json()["code"] == "locked_out"
     assert locked.json()["detail"].startswith(LOCKED)
 

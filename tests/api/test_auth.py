@@ -44,7 +44,7 @@ def test_bad_credentials_are_refused(api, shopper):
     )
 
     # then no token is made
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert response.json() == {
         "code": "bad_credentials",
         "detail": "Email or password is not correct.",
@@ -61,7 +61,7 @@ def test_token_endpoint_is_throttled(api, shopper, settings):
     codes = [api.post("/api/auth/token/", body, format="json").status_code for _ in range(3)]
 
     # then the third is refused with a wait time
-    assert codes == [400, 400, 429]
+    assert codes == [401, 401, 429]
     third = api.post("/api/auth/token/", body, format="json")
     assert third.json()["code"] == "throttled"
     assert 0 < int(third["Retry-After"]) <= 60
@@ -76,7 +76,7 @@ def test_bad_token_is_a_401(api):
 
     # then it is refused with the scheme to use
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == "Bearer"
     assert response.json() == {"code": "authentication_failed", "detail": "Invalid token."}
 
 
@@ -159,4 +159,4 @@ def test_forwarded_for_header_does_not_dodge_the_throttle(api, shopper, settings
     second = api.post("/api/auth/token/", body, format="json", HTTP_X_FORWARDED_FOR="10.0.0.2")
 
     # then it is still throttled by its real address
-    assert (first.status_code, second.status_code) == (400, 429)
+    assert (first.status_code, second.status_code) == (401, 429)

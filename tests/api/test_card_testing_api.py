@@ -52,7 +52,7 @@ def test_checkout_attempts_are_limited(api, settings):
     responses = [_checkout(api) for _ in range(4)]
 
     # then two reach the gateway, the others are a 429 saying why
-    assert [r.status_code for r in responses] == [400, 400, 429, 429]
+    assert [r.status_code for r in responses] == [422, 422, 429, 429]
     assert responses[-1].json() == {
         "code": "rate_limited",
         "detail": "Too many attempts to pay. Please wait a few minutes before you try again.",

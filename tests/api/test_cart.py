@@ -93,7 +93,7 @@ def test_one_session_cannot_touch_another_sessions_cart(api):
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"product_id": 999999, "quantity": 1}, 400, "unknown_product"),
+        ({"product_id": 999999, "quantity": 1}, 422, "unknown_product"),
         ({"product_id": "abc", "quantity": 1}, 400, "invalid"),
         ({"product_id": 1, "quantity": 0}, 400, "invalid"),
         ({"product_id": 1, "quantity": 100}, 400, "invalid"),
@@ -107,7 +107,7 @@ def test_bad_add_requests_change_nothing(api, body, status, code):
     # when a client sends a bad body
     response = api.post("/api/cart/items/", body, format="json")
 
-    # then it gets a 400 with a code and nothing is written
+    # then it gets a 400 (or 422 for a well-formed id of no product) and nothing is written
     assert (response.status_code, response.json()["code"]) == (status, code)
     assert CartItem.objects.count() == 0
 
@@ -132,8 +132,8 @@ def test_inactive_product_cannot_be_added(api):
     # when a client adds it
     response = api.post("/api/cart/items/", {"product_id": gone.pk}, format="json")
 
-    # then it is refused
-    assert response.status_code == 400
+    # then it is refused as a value that names no product on sale
+    assert response.status_code == 422
     assert response.json() == {
         "code": "unknown_product",
         "detail": "Old Pot is no longer available.",

@@ -201,8 +201,8 @@ def test_card_errors_place_nothing(guest_with_cart, card, code):
     # when they check out
     response = checkout(guest_with_cart, body=body)
 
-    # then nothing is written and the code says what is wrong
-    assert response.status_code == 400
+    # then nothing is written and a 422 code says what is wrong
+    assert response.status_code == 422
     assert response.json()["code"] == code
     assert row_counts() == before
 

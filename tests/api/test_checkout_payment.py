@@ -189,7 +189,7 @@ def test_pay_on_an_order_not_awaiting_payment_is_a_409(shopper_api, shopper, sta
 
 
 @pytest.mark.django_db
-def test_pay_with_a_bad_card_number_is_a_400(shopper_api, shopper):
+def test_pay_with_a_bad_card_number_is_a_422(shopper_api, shopper):
     # given the shopper's order waiting for a payment
     order = OrderFactory(number="P0000002", user=shopper, status="awaiting_payment")
     before = row_counts()
@@ -198,7 +198,7 @@ def test_pay_with_a_bad_card_number_is_a_400(shopper_api, shopper):
     response = _pay(shopper_api, order.number, {**GOOD, "number": "4242 4242 4242 4241"})
 
     # then the card is refused before anything is tried, and the order still waits
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {"code": "invalid_number", "detail": "That card number is not valid."}
     assert row_counts() == before
     assert status_of(order) == "awaiting_payment"

@@ -16,7 +16,10 @@ def test_unknown_api_path_is_a_json_404(api):
     # then it gets JSON, not the HTML error page
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"code": "not_found", "detail": "We could not find that page."}
+    assert response.json() == {
+        "code": "not_found",
+        "detail": "No API endpoint at this path (they end with a slash).",
+    }
 
 
 def test_wrong_method_is_a_json_405(api):

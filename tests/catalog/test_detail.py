@@ -51,7 +51,7 @@ def test_detail_has_add_to_cart_form(client):
     html = client.get("/products/chefs-knife/").content.decode()
     # Then it shows the price, SKU and a form posting product_id and quantity to the cart
     assert "€89.00" in html
-    assert "Item number KIT-002" in html
+    assert "<dt>Item number</dt><dd>KIT-002</dd>" in html
     assert '<form method="post" action="/cart/add/"' in html
     assert f'name="product_id" value="{product.pk}"' in html
     assert 'type="number" name="quantity" value="1" min="1"' in html
@@ -73,7 +73,28 @@ def test_unknown_product_is_404(client):
 
 
 def test_detail_query_count(client, django_assert_max_num_queries):
-    # Given a product / When its page is opened / Then product, category and stock come in one query
-    ProductFactory(slug="one")
-    with django_assert_max_num_queries(2):
+    # Given a product with 6 neighbours / When its page is opened / Then product, category and
+    # stock come in one query and the related products in one more
+    product = ProductFactory(slug="one")
+    for _ in range(6):
+        ProductFactory(category=product.category)
+    with django_assert_max_num_queries(3):
         client.get("/products/one/")
+
+
+def test_detail_shows_details_and_related_products_in_stock_first(client):
+    # Given a product, a sold-out neighbour, an in-stock neighbour and a stranger
+    teapot = ProductFactory(name="Teapot", slug="teapot")
+    ProductFactory(name="Sold-out Cup", category=teapot.category, stock__quantity=0)
+    ProductFactory(name="Saucer", category=teapot.category)
+    ProductFactory(name="Hammer")
+
+    # When the teapot's page is opened
+    response = client.get("/products/teapot/")
+
+    # Then its details are listed and its category's other products offered, in stock first
+    html = response.content.decode()
+    assert [p.name for p in response.context["related"]] == ["Saucer", "Sold-out Cup"]
+    assert f"<dt>Category</dt><dd>{teapot.category.name}</dd>" in html
+    assert 'data-testid="related"' in html and "You may also like" in html
+    assert "Hammer" not in html

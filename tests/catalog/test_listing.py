@@ -57,7 +57,7 @@ def test_unknown_category_is_404(client):
         ("kettle", ["Gooseneck Kettle"]),  # name, case-insensitive
         ("cof-007", ["Gooseneck Kettle"]),  # SKU
         ("thermometer", ["Gooseneck Kettle"]),  # description
-        ("steel", ["Gooseneck Kettle", "Steel Pan"]),
+        ("steel", ["Steel Pan", "Gooseneck Kettle"]),  # a match in the name ranks first
         ("steel pan", ["Steel Pan"]),  # every word must match
         ("", ["Gooseneck Kettle", "Notebook", "Steel Pan"]),
         ("zzz", []),

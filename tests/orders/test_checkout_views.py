@@ -148,7 +148,12 @@ def test_double_submit_without_temporal_gives_one_order(client):
         ({"cvc": "12"}, "cvc", "The security code must be 3 or 4 digits."),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"line1": ""}, "line1", "This field is required."),
-        ({"country": "Germany"}, "country", "Ensure this value has at most 2 characters"),
+        ({"country": "Germany"}, "country", "Enter a two-letter country code, e.g. DE."),
+        (
+            {"country": "DE", "postal_code": "1234"},
+            "postal_code",
+            "Enter a valid postal code for Germany.",
+        ),
         ({"country": "1X"}, "country", "Enter a two-letter country code, e.g. DE."),
         ({"shipping_method": "teleport"}, "shipping_method", "Select a valid choice."),
         ({"checkout_token": "nope"}, "checkout_token", "This checkout form expired"),

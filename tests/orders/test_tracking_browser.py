@@ -14,7 +14,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from orders.events import move
 from orders.links import signed_order_path
 from tests.e2e.conftest import CHROMIUM_ARGS, find_chromium
-from tests.factories import OrderEventFactory, OrderFactory
+from tests.factories import OrderEventFactory, OrderFactory, ShipmentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,12 +51,15 @@ def test_panel_follows_the_order_without_reload_and_stops_when_final(live_server
     page.evaluate("window.__sameDocument = true")
     assert page.get_by_test_id("status-badge").inner_text() == "Paid"
 
-    # when the workflow ships it, then it is delivered and completed
+    # when the workflow ships it (with a tracking number), then it is delivered and completed
+    assert "Not shipped yet." in page.get_by_test_id("shipment").inner_text()
+    ShipmentFactory(order=order, carrier="Parcelforce", tracking_number="TRK-LIVE-1")
     move(order, "shipped", "shipped", "Handed to the carrier.")
 
     # then the panel shows it by itself, in the same document
     page.wait_for_selector('[data-testid="status-badge"][data-status="shipped"]')
     assert "Handed to the carrier." in page.get_by_test_id("timeline").inner_text()
+    assert page.get_by_test_id("tracking-number").inner_text() == "TRK-LIVE-1"
     assert page.get_by_test_id("cancel-button").count() == 0
     move(order, "delivered", "delivered", "Parcel delivered.")
     move(order, "completed", "completed", "Order completed.")

@@ -118,6 +118,7 @@ class WorkerProcess:
                 "FAKE_GATEWAY_FAILURE_RATE": str(settings.FAKE_GATEWAY_FAILURE_RATE),
                 # No sweeper: the test decides when pending orders are started.
                 "ORDER_SWEEP_INTERVAL_SECONDS": "0",
+                "TEMPORAL_SCHEDULES": "false",  # nor any other periodic job
                 # locmem would be invisible across processes: tests assert on
                 # EmailNotification rows (notifications log each send).
                 "EMAIL_URL": "dummymail://",

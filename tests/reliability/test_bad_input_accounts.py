@@ -183,7 +183,7 @@ def test_someone_elses_address_is_not_found(client, alice, method, suffix):
     "body, status, code",
     [
         pytest.param(
-            {"email": "alice@example.com", "password": "wrong"}, 400, "bad_credentials", id="wrong"
+            {"email": "alice@example.com", "password": "wrong"}, 401, "bad_credentials", id="wrong"
         ),
         pytest.param({"email": "alice@example.com"}, 400, "invalid", id="no-password"),
         pytest.param({"email": "x" * 300, "password": "x"}, 400, "invalid", id="huge-email"),

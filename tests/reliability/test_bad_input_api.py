@@ -64,7 +64,7 @@ def test_api_add_with_bad_quantity_is_a_400(client, teapot, change, message):
 @pytest.mark.parametrize(
     "product_id, status, code, detail",
     [
-        pytest.param(999_999, 400, "unknown_product", "That product does not exist.", id="unknown"),
+        pytest.param(999_999, 422, "unknown_product", "That product does not exist.", id="unknown"),
         pytest.param(
             0,
             400,
@@ -101,7 +101,7 @@ def test_api_add_unknown_product_is_a_400(client, teapot, product_id, status, co
     assert_error(response, status, code, detail, before)
 
 
-def test_api_add_inactive_product_is_a_400(client):
+def test_api_add_inactive_product_is_a_422(client):
     # given a product taken off sale
     retired = ProductFactory(name="Retired Kettle", is_active=False)
     before = row_counts()
@@ -110,7 +110,7 @@ def test_api_add_inactive_product_is_a_400(client):
     response = post_json(client, "/api/cart/items/", {"product_id": retired.pk, "quantity": 1})
 
     # then it is refused, and nothing is written
-    assert_error(response, 400, "unknown_product", "Retired Kettle is no longer available.", before)
+    assert_error(response, 422, "unknown_product", "Retired Kettle is no longer available.", before)
 
 
 def test_api_add_more_than_in_stock_is_a_409(client):

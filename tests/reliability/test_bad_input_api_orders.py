@@ -82,18 +82,6 @@ BAD_CHECKOUT = [
         id="cvc-short",
     ),
     pytest.param(
-        {"card": {"number": "4242424242424241", "exp_month": 12, "exp_year": 2039, "cvc": "123"}},
-        "invalid_number",
-        "That card number is not valid.",
-        id="luhn",
-    ),
-    pytest.param(
-        {"card": {"number": "4242424242424242", "exp_month": 1, "exp_year": 2020, "cvc": "123"}},
-        "expired_card",
-        "That card has expired.",
-        id="expired",
-    ),
-    pytest.param(
         {"card": {"number": "4242424242424242", "exp_month": 13, "exp_year": 2039, "cvc": "123"}},
         "invalid",
         "card.exp_month: Ensure this value is less than or equal to 12.",
@@ -131,6 +119,37 @@ BAD_CHECKOUT = [
         id="address-list",
     ),
 ]
+
+
+# Well-formed cards the gateway can't use: semantically invalid values (422).
+UNUSABLE_CARDS = [
+    pytest.param(
+        {"card": {"number": "4242424242424241", "exp_month": 12, "exp_year": 2039, "cvc": "123"}},
+        "invalid_number",
+        "That card number is not valid.",
+        id="luhn",
+    ),
+    pytest.param(
+        {"card": {"number": "4242424242424242", "exp_month": 1, "exp_year": 2020, "cvc": "123"}},
+        "expired_card",
+        "That card has expired.",
+        id="expired",
+    ),
+]
+
+
+@pytest.mark.parametrize("overrides, code, detail", UNUSABLE_CARDS)
+def test_api_unusable_card_is_a_422(api_shopper, overrides, code, detail):
+    # given a caller with two teapots in the cart
+    before = row_counts()
+
+    # when they check out with a well-formed card that can't be used
+    response = post_json(
+        api_shopper, "/api/checkout/", checkout_body(**overrides), **idempotency_key()
+    )
+
+    # then it is a 422 that says what is wrong, and nothing is written
+    assert_error(response, 422, code, detail, before)
 
 
 @pytest.mark.parametrize("overrides, code, detail", BAD_CHECKOUT)

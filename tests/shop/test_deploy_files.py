@@ -448,12 +448,14 @@ def test_observability_files_wire_the_scrapes_alerts_and_dashboard(compose):
 
     # Then the worker's metrics port and the web's token-guarded page are scraped
     jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
-    assert jobs["shop-worker"]["static_configs"][0]["targets"] == ["worker:9464"]
+    targets = jobs["shop-worker"]["static_configs"][0]["targets"]
+    assert targets == ["worker:9464", "email-worker:9464"]
     assert jobs["shop-web"]["authorization"]["credentials_file"] == "/etc/prometheus/metrics-token"
     assert "METRICS_BIND: ${METRICS_BIND:-0.0.0.0:9464}" in COMPOSE_FILE.read_text()
     # And the alerts cover stuck orders, failures, retries and an absent worker
     names = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
-    assert {"WorkerAbsent", "OrdersStuck", "OrderFailureRateHigh", "OrderStepsRetrying"} <= names
+    expected = {"WorkerAbsent", "OrdersStuck", "OrderFailureRateHigh", "OrderStepsRetrying"}
+    assert expected | {"ScheduledJobMissed"} <= names
     # And the dashboard plots the shop's own metrics and the SDK's
     exprs = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
     assert "shop_orders_total" in exprs and "temporal_activity_execution_latency" in exprs

@@ -41,7 +41,11 @@ def test_validate_twice(settings):
         first
         == second
         == ValidationResult(
-            order_number=order.number, status="validated", delivery_timeout_seconds=3 * 86400.0
+            order_number=order.number,
+            status="validated",
+            delivery_timeout_seconds=3 * 86400.0,
+            customer_id="",  # a guest order: no CustomerId for the search attributes
+            order_total=44.88,  # and OrderTotal: 2 x 19.99 + 4.90
         )
     )
     assert event_kinds(order) == ["validated"]

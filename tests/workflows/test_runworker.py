@@ -25,6 +25,7 @@ def runworker(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen:
         "SHOP_DATA_DIR": str(tmp_path),
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "INFO",
+        "TEMPORAL_SCHEDULES": "false",  # schedules: tests/workflows/test_schedules.py
         **env,
     }
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115

@@ -7,7 +7,9 @@ threads) and the email queue (``TEMPORAL_EMAIL_TASK_QUEUE``: the steps that talk
 server, on ``--max-concurrent-email-activities`` threads of their own, so a hung mail server
 can't take the slots payments and shipments need). ``--task-queue Q`` serves only ``Q`` (a
 separate email pool in production: ``--task-queue emails``). Every
-``ORDER_SWEEP_INTERVAL_SECONDS`` a sweeper thread starts the orders that have no workflow yet.
+``ORDER_SWEEP_INTERVAL_SECONDS`` the orders that have no workflow yet are started: by the
+Temporal Schedule ``shop-sweeper`` (synced at start with the other schedules, see
+``workflows.schedules``), or, with ``TEMPORAL_SCHEDULES`` off or unsyncable, by a sweeper thread.
 
 SIGINT/SIGTERM drain: polling stops and running activities get ``--graceful-shutdown-timeout``
 seconds; the process exits at the latest ``DRAIN_MARGIN_SECONDS`` after that, whatever an
@@ -33,6 +35,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from orders.services.checkout import start_pending_orders
+from workflows import schedules
 from workflows.client import connect
 from workflows.connection import register_search_attributes
 from workflows.steps import close_stale_connections
@@ -192,7 +195,9 @@ class WorkerRunner:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.on_signal, workers)
-        sweeper = self.start_sweeper() if any(q.workflows for q in self.queues) else None
+        serves_workflows = any(q.workflows for q in self.queues)
+        scheduled = serves_workflows and await self.sync_schedules(client)
+        sweeper = self.start_sweeper() if serves_workflows and not scheduled else None
         for queue in self.queues:
             logger.info(
                 "worker started: address=%s namespace=%s task_queue=%s "
@@ -212,6 +217,19 @@ class WorkerRunner:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
         logger.info("worker stopped")
+
+    async def sync_schedules(self, client: Any) -> bool:
+        """Create/update the Temporal Schedules (``TEMPORAL_SCHEDULES``). False when they are
+        off or could not be synced: then this process sweeps on its own thread."""
+        if not settings.TEMPORAL_SCHEDULES:
+            return False
+        try:
+            done = await schedules.sync(client, self.sweep_interval)
+        except Exception:
+            logger.exception("schedules not synced: sweeping from this worker instead")
+            return False
+        logger.info("schedules synced: %s", ", ".join(f"{k} {v}" for k, v in done.items()))
+        return True
 
     def on_signal(self, workers: list[Any]) -> None:
         self.signals += 1
