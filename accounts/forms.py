@@ -86,6 +86,14 @@ class AddressForm(forms.ModelForm):
     class Meta:
         model = Address
         fields = ("full_name", "line1", "line2", "city", "postal_code", "country", "phone")
+        labels = {
+            "full_name": _("Full name"),
+            "line1": _("Address line 1"),
+            "line2": _("Address line 2"),
+            "city": _("City"),
+            "postal_code": _("Postal code"),
+            "phone": _("Phone (optional)"),
+        }
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import addresses, registration, tokens
@@ -68,7 +69,7 @@ def address_add(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         addresses.save_address(request.user, form.save(commit=False))
-        messages.success(request, "Address saved.")
+        messages.success(request, _("Address saved."))
         return redirect("accounts:addresses")
     return render(request, "accounts/address_form.html", {"form": form, "adding": True})
 
@@ -80,7 +81,7 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AddressForm(request.POST or None, instance=address)
     if request.method == "POST" and form.is_valid():
         addresses.save_address(request.user, form.save(commit=False))
-        messages.success(request, "Address updated.")
+        messages.success(request, _("Address updated."))
         return redirect("accounts:addresses")
     return render(
         request, "accounts/address_form.html", {"form": form, "address": address, "adding": False}
@@ -93,7 +94,7 @@ def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
     address = _own_address(request, pk)
     if request.method == "POST":
         addresses.delete_address(address)
-        messages.success(request, "Address deleted.")
+        messages.success(request, _("Address deleted."))
         return redirect("accounts:addresses")
     return render(request, "accounts/address_confirm_delete.html", {"address": address})
 
@@ -102,7 +103,9 @@ def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def address_set_default(request: HttpRequest, pk: int) -> HttpResponse:
     address = addresses.set_default(_own_address(request, pk))
-    messages.success(request, f"Default address set to {address.one_line()}.")
+    messages.success(
+        request, _("Default address set to %(address)s.") % {"address": address.one_line()}
+    )
     return redirect("accounts:addresses")
 
 
@@ -121,5 +124,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_tokens_revoke(request: HttpRequest) -> HttpResponse:
     if tokens.revoke_tokens(request.user):
-        messages.success(request, "Your API token was revoked. Programs using it are logged out.")
+        messages.success(
+            request, _("Your API token was revoked. Programs using it are logged out.")
+        )
     return redirect("accounts:api_tokens")

@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.countries import CountryField, postal_code_error
@@ -183,6 +184,11 @@ class CheckoutForm(CardForm):
             self.fields["saved_address"].queryset = Address.objects.filter(user=user)
         else:
             del self.fields["saved_address"]
+        # Marked for the shopper (the address fields are required only without a saved one).
+        for name in ("email", *REQUIRED_ADDRESS_FIELDS, "card_number", "expiry", "cvc"):
+            field = self.fields[name]
+            field.label = format_lazy("{} *", field.label)
+            field.widget.attrs["aria-required"] = "true"
 
     def clean_checkout_token(self) -> str:
         token = self.cleaned_data["checkout_token"].strip().lower()

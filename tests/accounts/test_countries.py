@@ -87,4 +87,7 @@ def test_checkout_has_a_country_select_and_a_hideable_new_address_form(client, s
     assert '<select name="country"' in html and '<option value="GB">United Kingdom</option>' in html
     assert '<div id="new-address" data-testid="new-address">' in html
     assert 'src="/static/js/checkout.js"' in html
+    assert '<label for="id_full_name">Full name *:</label>' in html
+    assert "Fields marked * are required." in html
+    assert html.count('aria-required="true"') == 9  # email, 5 address fields, 3 card fields
     assert "<script>" not in html

@@ -6,6 +6,7 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from prometheus_client import REGISTRY, generate_latest
 
@@ -114,3 +115,9 @@ def test_stuck_orders_gauge_counts_orders_without_progress(settings):
     # Then only the old reserved order counts as stuck
     assert 'shop_orders_stuck{status="reserved"} 1.0' in page
     assert 'shop_orders_stuck{status="received"} 0.0' in page
+
+
+def test_runworker_refuses_a_malformed_metrics_bind():
+    # Given / When runworker is asked to serve metrics on "9464" (no host) / Then it says why
+    with pytest.raises(CommandError, match="--metrics-bind 9464: expected HOST:PORT"):
+        call_command("runworker", "--metrics-bind", "9464")

@@ -3,6 +3,7 @@ reconciliation run by its schedule gives unrecorded money back once."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from orders.services import billing
 from tests.workflows.helpers import make_order, wait_for
 from workflows import schedules
 from workflows.client import connect
+from workflows.management.commands.runworker import WorkerRunner
 
 pytestmark = [pytest.mark.temporal, pytest.mark.django_db(transaction=True)]
 
@@ -111,3 +113,18 @@ def test_reconciliation_schedule_refunds_an_unrecorded_capture_once(
         (f"{key}-reconcile", Decimal("24.90"))
     ]
     assert OrderEvent.objects.filter(order=order, kind="staff_action").count() == 1
+
+
+@pytest.mark.parametrize("schedules_on", [False, True], ids=["off", "sync-fails"])
+def test_runworker_sweeps_itself_without_schedules(settings, schedules_on):
+    # Given schedules turned off, or on but Temporal refusing the sync (no client here)
+    settings.TEMPORAL_SCHEDULES = schedules_on
+    runner = WorkerRunner(
+        queues=[], connect_timeout=1, graceful_shutdown_timeout=1, sweep_interval=30
+    )
+
+    # When the worker syncs its schedules at start
+    synced = asyncio.run(runner.sync_schedules(None))
+
+    # Then it reports none, so its own sweeper thread starts pending orders
+    assert synced is False
