@@ -97,7 +97,7 @@ def test_mark_cancelled_and_email_twice():
     assert (order.status, order.failure_reason) == ("cancelled", "Cancelled by customer.")
     assert OrderEvent.objects.get(order=order, kind="cancelled").actor == "customer"
     assert len(mail.outbox) == 1
-    assert "Your payment of 44.88 EUR has been refunded." in mail.outbox[0].body
+    assert "Your payment of €44.88 has been refunded." in mail.outbox[0].body
 
 
 def test_failure_email_skipped_for_a_cancelled_order():
