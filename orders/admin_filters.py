@@ -11,19 +11,9 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from orders import states
 from orders.models import Order, OrderEvent
 from orders.services.alerts import STEP_ALERT_ACTOR
-
-# Statuses an order should leave within minutes (waiting for delivery takes days: not here).
-MOVING = (
-    states.RECEIVED,
-    states.VALIDATED,
-    states.RESERVED,
-    states.AWAITING_PAYMENT,
-    states.AUTHORIZED,
-    states.PAID,
-)
+from orders.status import SHORT_LIVED
 
 
 def attention_q(reason: str) -> Q:
@@ -31,7 +21,7 @@ def attention_q(reason: str) -> Q:
     compensation = Q(events__kind=OrderEvent.Kind.COMPENSATION_FAILED)
     failing = Q(events__kind=OrderEvent.Kind.STAFF_ACTION, events__actor=STEP_ALERT_ACTOR)
     since = timezone.now() - timedelta(minutes=float(settings.ORDER_STUCK_MINUTES))
-    stuck = Q(status__in=MOVING, updated_at__lt=since)
+    stuck = Q(status__in=SHORT_LIVED, updated_at__lt=since)
     return {"compensation": compensation, "failing": failing, "stuck": stuck}.get(
         reason, compensation | failing | stuck
     )

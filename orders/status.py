@@ -61,6 +61,11 @@ IN_PROGRESS = frozenset(
     }
 )
 FINAL = frozenset(OrderStatus(value) for value in states.FINAL)
+# Statuses an order should leave within minutes (waiting for delivery takes days: not here);
+# an order resting in one longer is stuck (admin filter, metrics).
+SHORT_LIVED = frozenset(
+    {S.RECEIVED, S.VALIDATED, S.RESERVED, S.AWAITING_PAYMENT, S.AUTHORIZED, S.PAID}
+)
 
 
 def can_move(current: str, target: str) -> bool:

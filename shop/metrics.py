@@ -37,18 +37,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from orders import states
 from orders.models import Order
-
-# Statuses an order should leave within minutes (waiting for delivery takes days: not here).
-MOVING_STATUSES = (
-    states.RECEIVED,
-    states.VALIDATED,
-    states.RESERVED,
-    states.AWAITING_PAYMENT,
-    states.AUTHORIZED,
-    states.PAID,
-)
+from orders.status import SHORT_LIVED
 
 ORDERS = Counter(
     "shop_orders",
@@ -146,7 +136,7 @@ def stuck_orders() -> dict[str, int]:
     """Orders in a moving status with no change for ``ORDER_STUCK_MINUTES``, by status."""
     since = timezone.now() - timedelta(minutes=float(settings.ORDER_STUCK_MINUTES))
     rows = (
-        Order.objects.filter(status__in=MOVING_STATUSES, updated_at__lt=since)
+        Order.objects.filter(status__in=SHORT_LIVED, updated_at__lt=since)
         .values("status")
         .annotate(n=Count("pk"))
         .order_by()
@@ -176,7 +166,7 @@ class StuckOrdersCollector(Collector):
             counts = stuck_orders()
         finally:
             _close_stale()
-        for status in MOVING_STATUSES:
+        for status in sorted(SHORT_LIVED):
             gauge.add_metric([status], counts.get(status, 0))
         yield gauge
 
