@@ -34,7 +34,7 @@ class SignupForm(BaseUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "full_name")
-        labels = {"email": "Email address", "full_name": "Full name"}
+        labels = {"email": _("Email address"), "full_name": _("Full name")}
         widgets = {
             "email": _email_widget(),
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -65,12 +65,13 @@ class SignupForm(BaseUserCreationForm):
 class EmailAuthenticationForm(AuthenticationForm):
     """Log in with the email address (case-insensitive, as emails are stored lower-case)."""
 
-    username = forms.EmailField(label="Email address", max_length=254, widget=_email_widget())
+    username = forms.EmailField(label=_("Email address"), max_length=254, widget=_email_widget())
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That email address and password do not match an account. "
-        "Check both and try again.",
+        "invalid_login": _(
+            "That email address and password do not match an account. Check both and try again."
+        ),
     }
 
     def clean_username(self) -> str:

@@ -4,6 +4,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from catalog import images, specifications
+
 
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -36,7 +38,11 @@ class Product(models.Model):
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
     )
     is_active = models.BooleanField("active", default=True)
+    # The cover picture (listing, cart, first on the product page); more pictures: ProductImage.
     image = models.ImageField(upload_to="products/", blank=True)
+    image_alt = models.CharField("image alt text", max_length=200, blank=True)
+    # {"weight": "250 g", ...}: keys from catalog.specifications.LABELS (others shown as written).
+    specifications = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,8 +63,25 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        images.ensure_thumbnails(self.image)
+
     def get_absolute_url(self) -> str:
         return reverse("catalog:product_detail", kwargs={"slug": self.slug})
+
+    @property
+    def image_srcset(self) -> str:
+        return images.srcset(self.image)
+
+    @property
+    def specification_rows(self) -> list[tuple[str, str]]:
+        return specifications.rows(self.specifications)
+
+    @property
+    def image_description(self) -> str:
+        """The cover's alt text (the product's name when none was written)."""
+        return self.image_alt or self.name
 
     @property
     def available_quantity(self) -> int:
@@ -77,6 +100,29 @@ class Product(models.Model):
         if qty <= self.LOW_STOCK_THRESHOLD:
             return "low"
         return "in_stock"
+
+
+class ProductImage(models.Model):
+    """A further picture of a product, shown after the cover on the product page."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="products/")
+    alt_text = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.product.sku} #{self.position}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        images.ensure_thumbnails(self.image)
+
+    @property
+    def srcset(self) -> str:
+        return images.srcset(self.image)
 
 
 class StockLevel(models.Model):

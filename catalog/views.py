@@ -75,5 +75,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "catalog/product_detail.html",
-        {"product": product, "related": queries.related_products(product)},
+        {
+            "product": product,
+            "gallery": list(product.images.all()),
+            "related": queries.related_products(product),
+        },
     )

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from django.db import connections
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +24,10 @@ _pending: set[Future] = set()
 _lock = threading.Lock()
 
 
-def _run(job: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _run(job: Callable[..., Any], args: tuple, kwargs: dict, language: str | None) -> None:
     try:
-        job(*args, **kwargs)
+        with translation.override(language):
+            job(*args, **kwargs)
     except Exception:
         logger.exception("Background job %s failed", getattr(job, "__name__", job))
     finally:
@@ -33,8 +35,9 @@ def _run(job: Callable[..., Any], args: tuple, kwargs: dict) -> None:
 
 
 def run_later(job: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Run ``job(*args, **kwargs)`` soon, on another thread; errors are logged."""
-    future = _executor.submit(_run, job, args, kwargs)
+    """Run ``job(*args, **kwargs)`` soon, on another thread, in the caller's language (an email
+    to a German shopper is written in German); errors are logged."""
+    future = _executor.submit(_run, job, args, kwargs, translation.get_language())
     with _lock:
         _pending.add(future)
     future.add_done_callback(_forget)

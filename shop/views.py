@@ -11,6 +11,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from workflows.client import temporal_reachable
 
@@ -112,19 +114,33 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+def _error(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:
+    """JSON ``{"code", "detail"}`` for API clients (English), else the page in the shopper's
+    language."""
     if _wants_json(request):
-        code = title.lower().replace(" ", "_")
         return JsonResponse({"code": code, "detail": message}, status=status)
+    title, message = _(title), _(message)
     return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "Bad request", "The request could not be understood.")
+    return _error(
+        request,
+        400,
+        "bad_request",
+        gettext_noop("Bad request"),
+        gettext_noop("The request could not be understood."),
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, "Forbidden", "You are not allowed to do that.")
+    return _error(
+        request,
+        403,
+        "forbidden",
+        gettext_noop("Forbidden"),
+        gettext_noop("You are not allowed to do that."),
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -132,21 +148,34 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _error(
         request,
         403,
-        "Forbidden",
-        "Your session expired or cookies are blocked. Go back, reload the page and try again.",
+        "forbidden",
+        gettext_noop("Forbidden"),
+        gettext_noop(
+            "Your session expired or cookies are blocked. Go back, reload the page and try again."
+        ),
     )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "Not found", "We could not find that page.")
+    return _error(
+        request,
+        404,
+        "not_found",
+        gettext_noop("Not found"),
+        gettext_noop("We could not find that page."),
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered without context processors and without the database: whatever broke the request
     (often the database) must not break its error page too."""
-    title, message = "Server error", "Something went wrong on our side; please try again."
+    title, message = (
+        gettext_noop("Server error"),
+        gettext_noop("Something went wrong on our side; please try again."),
+    )
     if _wants_json(request):
         return JsonResponse({"code": "server_error", "detail": message}, status=500)
+    title, message = _(title), _(message)
     try:
         html = loader.get_template("error.html").render(
             {"title": title, "message": message, "cart_count": 0}

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import Address, User
-from catalog import demo_data
-from catalog.models import Category, Product, StockLevel
+from catalog import artwork, demo_data, demo_specs, images
+from catalog.models import Category, Product, ProductImage, StockLevel
+
+# Pictures per demo product: the cover plus this many more on the product page.
+EXTRA_PICTURES = 1
 
 
 class Command(BaseCommand):
@@ -69,15 +74,34 @@ class Command(BaseCommand):
                     "slug": slugify(name),
                     "price": Decimal(price),
                     "description": description,
+                    "specifications": demo_specs.SPECS.get(sku, {}),
                     "is_active": True,
                 },
             )
             new_products += created
+            self._pictures(product)
             _, stock_created = StockLevel.objects.get_or_create(
                 product=product, defaults={"quantity": stock}
             )
             new_stock += stock_created
         return new_products, new_stock
+
+    def _pictures(self, product: Product) -> None:
+        """Render the product's artwork (once: files already on disk are kept)."""
+        storage = Product._meta.get_field("image").storage
+        stem = f"products/{product.sku.lower()}"
+        cover = _render(storage, f"{stem}-1.jpg", product, variant=0)
+        if product.image.name != cover or not product.image_alt:
+            product.image.name = cover
+            product.image_alt = f"{product.name}, illustration"
+            product.save(update_fields=["image", "image_alt", "updated_at"])
+        for position in range(1, EXTRA_PICTURES + 1):
+            name = _render(storage, f"{stem}-{position + 1}.jpg", product, variant=position)
+            ProductImage.objects.update_or_create(
+                product=product,
+                position=position,
+                defaults={"image": name, "alt_text": f"{product.name}, second view"},
+            )
 
     def _user(self, email: str, password: str, full_name: str, staff: bool = False) -> User:
         user, _ = User.objects.update_or_create(
@@ -93,3 +117,12 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
         return user
+
+
+def _render(storage: Storage, name: str, product: Product, variant: int) -> str:
+    """Write the picture ``name`` and its thumbnails unless they exist; return its name."""
+    if not storage.exists(name):
+        data = artwork.render(product.category.slug, product.sku, product.name, variant)
+        name = storage.save(name, ContentFile(data))
+    images.make_thumbnails(storage, name)
+    return name
