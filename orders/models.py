@@ -279,7 +279,7 @@ class Shipment(models.Model):
 
 
 class EmailNotification(models.Model):
-    """Each email an order sends, once per kind: the intent, committed before sending, with the
+    """Each email an order sends, once per kind (and reference): the intent, committed before sending, with the
     ``Message-ID`` every attempt uses; ``sent_at`` once the mail server took it."""
 
     class Kind(models.TextChoices):
@@ -289,9 +289,18 @@ class EmailNotification(models.Model):
         CANCELLED = "cancelled", "Order cancelled"
         OVERDUE_STAFF = "overdue_staff", "Delivery overdue (staff)"
         COMPENSATION_STAFF = "compensation_staff", "Compensation failed (staff)"
+        # One per refund / return: ``reference`` holds the refund's or return's number.
+        REFUND = "refund", "Refund"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        RETURN_APPROVED = "return_approved", "Return approved"
+        RETURN_REJECTED = "return_rejected", "Return rejected"
+        RETURN_RECEIVED = "return_received", "Return received"
+        RETURN_EXPIRED = "return_expired", "Return expired"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Several emails of one kind (a refund, a return) are told apart by their number here.
+    reference = models.CharField(max_length=40, blank=True, default="")
     recipient = models.CharField(max_length=500)
     subject = models.CharField(max_length=200)
     # Every attempt sends with this header, so a repeated uncertain send is one message.
@@ -306,7 +315,7 @@ class EmailNotification(models.Model):
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order", "kind"], name="notification_unique_order_kind"
+                fields=["order", "kind", "reference"], name="notification_unique_order_kind_ref"
             ),
         ]
 

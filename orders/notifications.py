@@ -76,29 +76,41 @@ def render(order: Order, kind: str, extra: dict[str, Any] | None = None) -> tupl
     return subject, text, html
 
 
-def message_id(order: Order, kind: str) -> str:
-    """The same ``Message-ID`` for every attempt at one order's ``kind`` email."""
+def message_id(order: Order, kind: str, reference: str = "") -> str:
+    """The same ``Message-ID`` for every attempt at one order's ``kind`` email (of the refund or
+    return numbered ``reference``, for kinds an order can have several of)."""
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
-    return f"<order-{order.number}-{kind}@{domain}>"
+    suffix = f"-{reference}" if reference else ""
+    return f"<order-{order.number}-{kind}{suffix}@{domain}>"
 
 
 class SendInProgress(Exception):
     """Another attempt took the send lease moments ago: retry later (it may have sent)."""
 
 
-def send_order_email(order: Order, kind: str, extra: dict[str, Any] | None = None) -> bool:
-    """Send the ``kind`` email of ``order`` unless it was already sent. True if sent now.
-    Raises ``SendInProgress`` (retryable) while another attempt holds the send lease."""
+def send_order_email(
+    order: Order,
+    kind: str,
+    extra: dict[str, Any] | None = None,
+    *,
+    reference: str = "",
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> bool:
+    """Send the ``kind`` email of ``order`` (for ``reference``: a refund's or return's number)
+    unless it was already sent. True if sent now. ``attachments`` are (filename, content,
+    mimetype). Raises ``SendInProgress`` (retryable) while another attempt holds the send
+    lease."""
     recipients = _recipients(order, kind)
     subject, text, html = render(order, kind, extra)
     with transaction.atomic():
         note, _ = EmailNotification.objects.get_or_create(
             order=order,
             kind=kind,
+            reference=reference,
             defaults={
                 "recipient": ", ".join(recipients),
                 "subject": subject[:200],
-                "message_id": message_id(order, kind),
+                "message_id": message_id(order, kind, reference),
             },
         )
     if note.sent_at is not None:
@@ -115,9 +127,11 @@ def send_order_email(order: Order, kind: str, extra: dict[str, Any] | None = Non
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
-        headers={"Message-ID": note.message_id or message_id(order, kind)},
+        headers={"Message-ID": note.message_id or message_id(order, kind, reference)},
     )
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or ():
+        message.attach(filename, content, mimetype)
     try:
         message.send(fail_silently=False)  # outside any transaction; EMAIL_TIMEOUT bounds it
     except Exception:

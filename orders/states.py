@@ -15,7 +15,9 @@ SHIPPED = "shipped"
 IN_TRANSIT = "in_transit"
 DELIVERED = "delivered"
 COMPLETED = "completed"
+PARTIALLY_REFUNDED = "partially_refunded"  # staff refunded part of a captured order
+REFUNDED = "refunded"  # everything captured was given back
 FAILED = "failed"
 CANCELLED = "cancelled"
 
-FINAL = (COMPLETED, FAILED, CANCELLED)
+FINAL = (COMPLETED, FAILED, CANCELLED, PARTIALLY_REFUNDED, REFUNDED)

@@ -21,6 +21,8 @@ class OrderStatus(models.TextChoices):
     IN_TRANSIT = states.IN_TRANSIT, _("In transit")
     DELIVERED = states.DELIVERED, _("Delivered")
     COMPLETED = states.COMPLETED, _("Completed")
+    PARTIALLY_REFUNDED = states.PARTIALLY_REFUNDED, _("Partially refunded")
+    REFUNDED = states.REFUNDED, _("Refunded")
     FAILED = states.FAILED, _("Failed")
     CANCELLED = states.CANCELLED, _("Cancelled")
 
@@ -37,7 +39,9 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.SHIPPED: frozenset({S.IN_TRANSIT, S.DELIVERED}),
     S.IN_TRANSIT: frozenset({S.DELIVERED}),
     S.DELIVERED: frozenset({S.COMPLETED}),
-    S.COMPLETED: frozenset(),
+    S.COMPLETED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.PARTIALLY_REFUNDED: frozenset({S.REFUNDED}),
+    S.REFUNDED: frozenset(),
     S.FAILED: frozenset(),
     S.CANCELLED: frozenset(),
 }
