@@ -39,6 +39,26 @@ class Order(models.Model):
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     shipping_cost = models.DecimalField(max_digits=12, decimal_places=2)
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    # Promotions and VAT (taxes.calculation fills them at placement; docs/TAXES.md).
+    voucher_code = models.CharField(max_length=40, blank=True)
+    discount_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text="Gross, incl. VAT."
+    )
+    prices_include_tax = models.BooleanField(
+        default=True, help_text="Catalog prices were entered with VAT included (gross)."
+    )
+    net_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    shipping_tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0.00"), help_text="Percent."
+    )
+    shipping_net = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    shipping_tax = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    tax_breakdown = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Tax per rate: [{"rate": "19.00", "net": "10.00", "tax": "1.90"}], as strings.',
+    )
     language = models.CharField(
         max_length=10,
         default="en",
@@ -112,8 +132,23 @@ class OrderLine(models.Model):
     )
     sku = models.CharField(max_length=64)
     name = models.CharField(max_length=200)
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    unit_price = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="The catalog price as entered (see Order)."
+    )
     quantity = models.PositiveIntegerField()
+    # What the line costs after its share of the discount, rounded per line (docs/TAXES.md).
+    tax_class = models.CharField(max_length=20, default="standard")
+    tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0.00"), help_text="Percent."
+    )
+    discount_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text="Gross share."
+    )
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    gross_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text="Net + tax: paid."
+    )
 
     class Meta:
         ordering = ["pk"]
