@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "catalog",
     "cart",
     "orders",
+    "taxes",
+    "promotions",
+    "invoices",
+    "refunds",
+    "returns",
     "workflows",
 ]
 

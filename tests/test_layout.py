@@ -9,7 +9,19 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-APPS = ["shop", "catalog", "accounts", "cart", "orders", "workflows"]
+APPS = [
+    "shop",
+    "catalog",
+    "accounts",
+    "cart",
+    "orders",
+    "taxes",
+    "promotions",
+    "invoices",
+    "refunds",
+    "returns",
+    "workflows",
+]
 # Modules that run inside Temporal's workflow sandbox: deterministic, no Django.
 SANDBOXED = [
     "workflows/workflow.py",

@@ -1,0 +1,9 @@
+"""Vouchers: discount codes and their usage."""
+
+from django.apps import AppConfig
+
+
+class PromotionsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "promotions"
+    verbose_name = "Promotions"
