@@ -122,6 +122,8 @@ class OrderFactory(factory.django.DjangoModelFactory):
     subtotal = Decimal("39.98")
     shipping_cost = Decimal("4.90")
     total = Decimal("44.88")
+    net_total = factory.LazyAttribute(lambda o: o.total)  # untaxed unless a test says otherwise
+    shipping_net = factory.LazyAttribute(lambda o: o.shipping_cost)
     payment_token = "tok_success_test"
     card_brand = "visa"
     card_last4 = "4242"
@@ -137,6 +139,9 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: o.product.name if o.product else "Gone")
     unit_price = factory.LazyAttribute(lambda o: o.product.price if o.product else Decimal("1.00"))
     quantity = 2
+    # Untaxed unless a test says otherwise: what the line cost is its price times its quantity.
+    net_amount = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)
+    gross_amount = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)
 
 
 class OrderEventFactory(factory.django.DjangoModelFactory):

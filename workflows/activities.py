@@ -8,9 +8,11 @@ one.
 
 from __future__ import annotations
 
+from invoices import services as invoicing
 from orders.models import EmailNotification
 from orders.payments import CardToken
 from orders.services import alerts, billing, emails, fulfilment
+from promotions import services as vouchers
 from workflows.config import workflow_config
 from workflows.steps import order_step
 from workflows.types import CarrierEvent, PaymentAttempt, ShipmentInfo, ValidationResult
@@ -63,6 +65,11 @@ def create_shipment(order_number: str) -> ShipmentInfo:
     return ShipmentInfo(carrier=shipment.carrier, tracking_number=shipment.tracking_number)
 
 
+@order_step(describe=lambda number: f"invoice {number}")
+def issue_invoice(order_number: str) -> str:
+    return invoicing.issue_invoice(order_number)
+
+
 @order_step(describe=lambda sent: "sent" if sent else "already sent")
 def send_confirmation_email(order_number: str) -> bool:
     return emails.send_email(order_number, EmailNotification.Kind.CONFIRMATION)
@@ -105,6 +112,13 @@ def void_payment(order_number: str) -> str:
     return void.gateway_reference if void else ""
 
 
+@order_step(
+    describe=lambda given_back: "usage given back" if given_back else "nothing to give back"
+)
+def release_voucher(order_number: str) -> bool:
+    return vouchers.release_voucher_for_order(order_number)
+
+
 @order_step(describe=lambda n: f"released={n}")
 def release_inventory(order_number: str) -> int:
     return fulfilment.release_inventory(order_number)
@@ -142,6 +156,7 @@ ALL_ACTIVITIES = [
     authorize_payment,
     create_shipment,
     capture_payment,
+    issue_invoice,
     send_confirmation_email,
     apply_carrier_event,
     record_delivery_overdue,
@@ -151,6 +166,7 @@ ALL_ACTIVITIES = [
     refund_payment,
     void_payment,
     release_inventory,
+    release_voucher,
     mark_order_failed,
     mark_order_cancelled,
     send_failure_email,

@@ -140,15 +140,18 @@ class PaymentStage:
             ) from None
         return step.result()
 
-    async def _capture(self) -> None:
-        """Take the money once the parcel is handed over. A capture the provider refuses for
-        good can't be compensated (the parcel left): staff are alerted and the order goes on."""
+    async def _capture(self) -> bool:
+        """Take the money once the parcel is handed over; True if taken. A capture the
+        provider refuses for good can't be compensated (the parcel left): staff are alerted and
+        the order goes on."""
         try:
             await self._step("capture_payment")
         except FailureError as err:
             await self._step(
                 "record_compensation_failed", [f"capture_payment: {failure_message(err)}"]
             )
+            return False
+        return True
 
     def _payment_answer(self) -> PaymentOutcome:
         if self._payment is not None and not (

@@ -19,7 +19,9 @@ with workflow.unsafe.imports_passed_through():
 # Short, database-only, idempotent steps run as local activities (patch ``local-db-steps``).
 # Not the payment steps (provider calls that may be slow and retry with backoff: their
 # attempts stay visible as pending activities) nor the emails (SMTP).
-LOCAL_STEPS = frozenset({"validate_order", "reserve_inventory", "create_shipment"})
+LOCAL_STEPS = frozenset(
+    {"validate_order", "reserve_inventory", "create_shipment", "release_voucher", "issue_invoice"}
+)
 LOCAL_STEPS_PATCH = "local-db-steps"
 # A local step retries inside the workflow (backoffs over a minute become timers) until this
 # bound; then it fails like a business error and the order is compensated.

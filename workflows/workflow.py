@@ -45,6 +45,12 @@ to add one: ``docs/ARCHITECTURE.md``, "Adding a workflow step safely"):
   attributes (``workflows.search_attributes``): ``OrderNumber`` and ``OrderStatus`` at start,
   ``CustomerId`` and ``OrderTotal`` after validation, ``OrderStatus`` at each status change.
   Histories recorded before it (and inputs without the flag) upsert nothing.
+- ``voucher-release``: ``release_voucher`` is the first compensation registered (so the last
+  one run): a failed or cancelled order gives its voucher usage back. A local step; a no-op for
+  orders without a voucher. Histories recorded before it compensate without it.
+- ``invoice-on-capture``: once the capture succeeded, ``issue_invoice`` (a local step) numbers
+  and stores the invoice before the confirmation email, which attaches it. An invoice that
+  can't be issued alerts staff and the order goes on. Histories recorded before it issue none.
 """
 
 from __future__ import annotations
@@ -85,6 +91,9 @@ with workflow.unsafe.imports_passed_through():
     )
 
 T = TypeVar("T")
+
+VOUCHER_RELEASE_PATCH = "voucher-release"
+INVOICE_PATCH = "invoice-on-capture"
 
 # The order status each forward step leaves behind (what its activity wrote to the database).
 STATUS_AFTER = {
@@ -136,6 +145,8 @@ class OrderWorkflow(PaymentStage, SearchAttributes):
             self._search_attributes = True
             workflow.upsert_search_attributes(attrs.initial(self._order_number, self._status))
         compensations: list[str] = []
+        if workflow.patched(VOUCHER_RELEASE_PATCH):
+            compensations.append("release_voucher")  # a failed validation gives it back too
         try:
             validation = await self._step("validate_order", result_type=ValidationResult)
             self._upsert_customer(validation)
@@ -165,7 +176,9 @@ class OrderWorkflow(PaymentStage, SearchAttributes):
 
         self._steps[-1].detail = f"{shipment.carrier} {shipment.tracking_number}"
         if workflow.patched(AUTHORIZE_CAPTURE_PATCH):
-            await self._capture()
+            captured = await self._capture()
+            if workflow.patched(INVOICE_PATCH) and captured:
+                await self._issue_invoice()
         await self._step("send_confirmation_email")
         await self._wait_for_delivery()
         await self._step("send_delivery_email")
@@ -213,6 +226,18 @@ class OrderWorkflow(PaymentStage, SearchAttributes):
                 raise
             self._on_cancel_request()
             return await task
+
+    async def _issue_invoice(self) -> None:
+        """The invoice, numbered once the money is taken. Its failure can't undo a shipped,
+        paid order: staff are alerted to issue it by hand and the order goes on."""
+        try:
+            number = await self._step("issue_invoice")
+        except FailureError as err:
+            await self._step(
+                "record_compensation_failed", [f"issue_invoice: {failure_message(err)}"]
+            )
+            return
+        self._steps[-1].detail = number
 
     # --- delivery ------------------------------------------------------------------------------
 

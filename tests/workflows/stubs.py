@@ -50,6 +50,8 @@ def _default(name: str, args: tuple[Any, ...]) -> Any:
         return f"vo_{number}"
     if name == "release_inventory":
         return 1
+    if name == "issue_invoice":
+        return f"2026-{number}"
     if name == "apply_carrier_event":
         return CARRIER_STATUS[args[1]["status"]]
     if name == "complete_order":

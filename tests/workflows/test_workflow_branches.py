@@ -25,8 +25,8 @@ pytestmark = pytest.mark.temporal
 
 DAY = 86400.0
 FORWARD = ["validate_order", "reserve_inventory", "authorize_payment", "create_shipment"]
-AFTER_SHIPMENT = ["capture_payment", "send_confirmation_email"]
-UNDO = ("void_payment", "release_inventory")
+AFTER_SHIPMENT = ["capture_payment", "issue_invoice", "send_confirmation_email"]
+UNDO = ("void_payment", "release_inventory", "release_voucher")
 DELIVERY = ["apply_carrier_event", "send_delivery_email", "complete_order"]
 
 
@@ -76,7 +76,7 @@ def run(background_loop, env, stubs: StubActivities, scenario, timeout: float = 
 
 def test_stubs_cover_every_real_activity():
     # Given the worker's activities / When the stubs are built / Then one stub per real name
-    assert len(StubActivities().definitions()) == len(set(REAL_NAMES)) == 19
+    assert len(StubActivities().definitions()) == len(set(REAL_NAMES)) == 21
 
 
 def test_happy_path(background_loop, env, number):
@@ -108,7 +108,8 @@ def test_happy_path(background_loop, env, number):
         (name, "completed") for name in stubs.names()
     ]
     assert progress.steps[3] == StepRecord("create_shipment", "completed", f"DHL DHL-{number}")
-    assert [s.detail for s in progress.steps[6:8]] == ["in_transit", "delivered"]
+    assert progress.steps[5] == StepRecord("issue_invoice", "completed", f"2026-{number}")
+    assert [s.detail for s in progress.steps[7:9]] == ["in_transit", "delivered"]
     assert (progress.current_step, progress.status, progress.delivery_overdue) == (
         "done",
         "completed",
@@ -126,8 +127,8 @@ def test_happy_path(background_loop, env, number):
 @pytest.mark.parametrize(
     ("failing", "error_type", "expected"),
     [
-        ("validate_order", "InvalidOrder", ["validate_order"]),
-        ("reserve_inventory", "OutOfStock", FORWARD[:2] + ["release_inventory"]),
+        ("validate_order", "InvalidOrder", ["validate_order", "release_voucher"]),
+        ("reserve_inventory", "OutOfStock", FORWARD[:2] + ["release_inventory", "release_voucher"]),
         ("authorize_payment", "PaymentError", FORWARD[:3] + list(UNDO)),
         ("create_shipment", "IllegalTransition", FORWARD + list(UNDO)),
     ],

@@ -62,10 +62,14 @@ async def refusal(handle, request: CancelRequest = CUSTOMER) -> tuple[str, str]:
 @pytest.mark.parametrize(
     ("held", "undo", "message"),
     [
-        ("reserve_inventory", ["release_inventory"], "Order cancelled; nothing was charged."),
+        (
+            "reserve_inventory",
+            ["release_inventory", "release_voucher"],
+            "Order cancelled; nothing was charged.",
+        ),
         (
             "authorize_payment",
-            ["void_payment", "release_inventory"],
+            ["void_payment", "release_inventory", "release_voucher"],
             "Order cancelled; nothing was charged.",
         ),
     ],

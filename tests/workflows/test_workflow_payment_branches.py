@@ -167,7 +167,7 @@ def test_authorization_that_lapses_before_shipment_is_voided_and_the_order_faile
 
     # Then the hold is voided, the stock released and the order failed with the reason
     reason = "The payment authorization expired before the order could ship."
-    assert stubs.names()[-4:] == [*UNDO, "mark_order_failed", "send_failure_email"]
+    assert stubs.names()[-5:] == [*UNDO, "mark_order_failed", "send_failure_email"]
     assert stubs.args_of("mark_order_failed") == [(reason, "AuthorizationExpired")]
     assert "capture_payment" not in stubs.names()
     assert result == OrderResult(number, "failed", reason)
@@ -190,6 +190,32 @@ def test_capture_refused_for_good_alerts_staff_and_the_order_goes_on(
     # Then staff are alerted, nothing is undone (the goods are gone) and the order completes
     assert stubs.args_of("record_compensation_failed") == [(["capture_payment: Expired."],)]
     assert not set(UNDO) & set(stubs.names())
+    assert "issue_invoice" not in stubs.names()  # no invoice for money not taken
+    assert result.status == "completed"
+
+
+def test_invoice_that_cant_be_issued_alerts_staff_and_the_order_goes_on(
+    background_loop, time_skipping_env, number
+):
+    # Given an invoice step that fails for good after the capture
+    stubs = StubActivities(fail={"issue_invoice": business_error("InvalidOrder", "No address.")})
+
+    # When the order runs through delivery
+    async def scenario(client, task_queue):
+        handle = await start(client, task_queue, payment_input(number))
+        await handle.signal(OrderWorkflow.carrier_event, delivered())
+        return await handle.result()
+
+    result = on_time_skipping(background_loop, time_skipping_env, stubs, scenario)
+
+    # Then staff are alerted, the customer still gets the confirmation and the order completes
+    assert stubs.args_of("record_compensation_failed") == [(["issue_invoice: No address."],)]
+    assert stubs.names()[4:8] == [
+        "capture_payment",
+        "issue_invoice",
+        "record_compensation_failed",
+        "send_confirmation_email",
+    ]
     assert result.status == "completed"
 
 
