@@ -13,8 +13,10 @@ that may still be running in production. The files that today's recorders don't 
 recorded by earlier versions of the workflow, before a patch (``git log`` of this file shows
 their recorders): ``happy_path``, ``declined``, ``overdue``, ``happy_path_input_config`` and
 ``cancel_update`` charge at once with regular activities or local steps; the
-``*_local_steps`` ones before ``authorize-capture``. Today's recorders take every patch
-(``authorize-capture``, ``email-task-queue``, ``local-db-steps``).
+``*_local_steps`` ones before ``authorize-capture``; ``authorize_capture`` and
+``declined_not_paid`` before ``voucher-release`` and ``invoice-on-capture``. Today's recorders
+take every patch (``authorize-capture``, ``email-task-queue``, ``local-db-steps``,
+``voucher-release``, ``invoice-on-capture``; ``search-attributes`` where the input asks).
 """
 
 from __future__ import annotations
@@ -138,6 +140,57 @@ def test_authorize_capture_history_holds_then_takes_the_money_and_mails_on_its_q
     assert len(emails) == 2 and emails[0] == emails[1]
 
 
+def test_invoice_history_issues_the_invoice_locally_between_capture_and_email():
+    # Given the happy path recorded with every patch, invoice-on-capture included
+    history = WorkflowHistory.from_json(
+        "invoice", (HISTORIES / "invoice_on_capture.json").read_text()
+    )
+
+    # When its local activities (markers) and scheduled activities are read
+    local = [
+        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
+            "activity_type"
+        ]
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+    scheduled, markers = _scheduled_and_markers("invoice_on_capture.json")
+
+    # Then the invoice was a local step after the shipment, with no extra activity task, and
+    # five patches were taken
+    assert local == ["validate_order", "reserve_inventory", "create_shipment", "issue_invoice"]
+    assert scheduled == [
+        "authorize_payment",
+        "capture_payment",
+        "send_confirmation_email",
+        "apply_carrier_event",
+        "send_delivery_email",
+        "complete_order",
+    ]
+    assert markers.count("core_patch") == 5
+
+
+def test_declined_history_gives_the_voucher_back_last():
+    # Given a declined order nobody paid for, recorded with the voucher-release patch
+    history = WorkflowHistory.from_json(
+        "voucher", (HISTORIES / "voucher_release_declined.json").read_text()
+    )
+
+    # When its local activities are read
+    local = [
+        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
+            "activity_type"
+        ]
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+
+    # Then the voucher was given back after the stock, as the last undo step
+    assert local == ["validate_order", "reserve_inventory", "release_voucher"]
+
+
 def test_input_config_history_carries_the_settings_in_its_input():
     # Given the happy path recorded with the settings in OrderInput
     history = WorkflowHistory.from_json(
@@ -210,7 +263,7 @@ def every_patch(settings):
 
 @recording
 @pytest.mark.django_db(transaction=True)
-def test_record_authorize_capture_history(
+def test_record_invoice_on_capture_history(
     every_patch, time_skipping_worker, background_loop, settings
 ):
     # Given an order whose card authorizes
@@ -223,12 +276,12 @@ def test_record_authorize_capture_history(
         return await _finish_and_fetch(handle, "completed")
 
     # Then its history is written for the replay test
-    (HISTORIES / "authorize_capture.json").write_text(background_loop.run(scenario(), 60))
+    (HISTORIES / "invoice_on_capture.json").write_text(background_loop.run(scenario(), 60))
 
 
 @recording
 @pytest.mark.django_db(transaction=True)
-def test_record_declined_not_paid_history(
+def test_record_voucher_release_declined_history(
     every_patch, time_skipping_worker, time_skipping_env, background_loop, settings
 ):
     # Given an order whose card is declined
@@ -241,7 +294,7 @@ def test_record_declined_not_paid_history(
         return await _finish_and_fetch(handle, "cancelled")
 
     # Then its history is written for the replay test
-    (HISTORIES / "declined_not_paid.json").write_text(background_loop.run(scenario(), 60))
+    (HISTORIES / "voucher_release_declined.json").write_text(background_loop.run(scenario(), 60))
 
 
 @recording
