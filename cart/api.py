@@ -13,8 +13,14 @@ from rest_framework.views import APIView
 
 from cart import services
 from cart.models import Cart
-from cart.serializers import AddItemSerializer, CartSerializer, SetQuantitySerializer
+from cart.serializers import (
+    AddItemSerializer,
+    CartSerializer,
+    SetQuantitySerializer,
+    VoucherSerializer,
+)
 from cart.services import MAX_QUANTITY, MIN_QUANTITY, CartError
+from promotions.services import VOUCHER_REFUSALS, VOUCHER_UNKNOWN
 from shop.api_errors import ApiError, error_responses
 
 # How each endpoint answers the service's refusals (docs/API.md, "Status codes"). Anything
@@ -22,6 +28,23 @@ from shop.api_errors import ApiError, error_responses
 _ADD_STATUS = {"unknown_product": 422, "insufficient_stock": 409, "rate_limited": 429}
 _CHANGE_STATUS = {"not_in_cart": 404, "unknown_product": 409, "insufficient_stock": 409}
 QUANTITY_LIMIT = "quantity_limit"
+# A voucher that exists but can't be used now is 409; no such code, 422.
+EMPTY_CART = "empty_cart"
+_VOUCHER_STATUS = {VOUCHER_UNKNOWN: 422, EMPTY_CART: 409, **dict.fromkeys(VOUCHER_REFUSALS, 409)}
+_VOUCHER_BODY = {
+    "application/json": {
+        "type": "object",
+        "properties": {
+            "voucher_code": {
+                "type": "string",
+                "maxLength": 40,
+                "nullable": True,
+                "description": "The code to apply; empty or null removes the cart's voucher.",
+            }
+        },
+        "required": ["voucher_code"],
+    }
+}
 
 
 def cart_error(exc: CartError, statuses: dict[str, int]) -> ApiError:
@@ -45,7 +68,8 @@ class CartMixin:
         return services.get_cart(request, create=create)
 
     def cart_response(self, cart: Cart | None, status_code: int = status.HTTP_200_OK) -> Response:
-        summary = services.summarize(cart)
+        user = self.request.user if self.request.user.is_authenticated else None
+        summary = services.summarize(cart, user=user)
         return Response(CartSerializer(summary).data, status=status_code)
 
 
@@ -53,6 +77,41 @@ class CartView(CartMixin, APIView):
     @extend_schema(summary="Your cart", responses={200: CartSerializer, **error_responses()})
     def get(self, request: Request) -> Response:
         return self.cart_response(self.caller_cart(request))
+
+    @extend_schema(
+        summary="Apply or remove a voucher",
+        description="Checks the code against the cart (validity, limits, minimum subtotal) and "
+        "keeps it on the cart; the answer shows the discount. An empty or null code removes "
+        "the voucher. Codes: `voucher_unknown` (422), `voucher_expired`, `voucher_not_started`, "
+        "`voucher_inactive`, `voucher_exhausted`, `voucher_customer_limit`, "
+        "`voucher_minimum_subtotal`, `empty_cart` (409). A voucher is checked again at checkout.",
+        request=_VOUCHER_BODY,
+        responses={
+            200: CartSerializer,
+            **error_responses(
+                400, codes={409: [EMPTY_CART, *VOUCHER_REFUSALS], 422: [VOUCHER_UNKNOWN]}
+            ),
+        },
+    )
+    def patch(self, request: Request) -> Response:
+        data = VoucherSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        code = data.validated_data["voucher_code"] or ""
+        if not code.strip():
+            cart = self.caller_cart(request)
+            services.remove_voucher(cart)
+            return self.cart_response(cart)
+        cart = self.caller_cart(request)
+        user = request.user if request.user.is_authenticated else None
+        try:
+            if cart is None:
+                raise CartError(
+                    "Your cart is empty: add something before applying a voucher.", EMPTY_CART
+                )
+            services.apply_voucher(cart, code, user=user)
+        except CartError as exc:
+            raise cart_error(exc, _VOUCHER_STATUS) from exc
+        return self.cart_response(cart)
 
 
 class CartItemsView(CartMixin, APIView):

@@ -13,6 +13,8 @@ class Cart(models.Model):
         related_name="cart",
     )
     session_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    # The voucher the shopper applied (checked again on every summary and at checkout).
+    voucher_code = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,10 +7,7 @@ here accepts a price. Bad input raises ``CartError`` and changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,10 +19,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cart.models import Cart, CartItem
+from cart.summary import CartLine as CartLine  # re-exported: the pages and the API read here
+from cart.summary import CartSummary as CartSummary
+from cart.summary import contents_version as contents_version
+from cart.summary import summarize as summarize
 from catalog.models import Product
+from promotions.services import Discount, VoucherError, check_voucher, find_voucher
 from shop import locks, ratelimit
 from shop.clients import client_ip
 
@@ -229,6 +230,34 @@ def clear(cart: Cart | None) -> None:
         CartItem.objects.filter(cart=cart).delete()
 
 
+def apply_voucher(cart: Cart, code: Any, *, user: Any = None) -> Discount:
+    """Check ``code`` against the cart (its subtotal, the user's earlier uses) and keep it on
+    the cart; raises ``CartError`` with the voucher's code (``voucher_expired``...)."""
+    subtotal = sum(
+        (
+            price * quantity
+            for price, quantity in CartItem.objects.filter(cart=cart).values_list(
+                "product__price", "quantity"
+            )
+        ),
+        Decimal("0.00"),
+    )
+    try:
+        voucher = find_voucher(code)
+        discount = check_voucher(voucher, subtotal, user=user)
+    except VoucherError as exc:
+        raise CartError(exc.message, exc.code) from exc
+    Cart.objects.filter(pk=cart.pk).update(voucher_code=voucher.code, updated_at=timezone.now())
+    cart.voucher_code = voucher.code
+    return discount
+
+
+def remove_voucher(cart: Cart | None) -> None:
+    if cart is not None and cart.voucher_code:
+        Cart.objects.filter(pk=cart.pk).update(voucher_code="", updated_at=timezone.now())
+        cart.voucher_code = ""
+
+
 def delete_stale_anonymous_carts(older_than: timedelta) -> int:
     """Delete anonymous carts (and their items) not changed for ``older_than``: their session
     has usually expired, so nobody can reach them any more. Users' carts are kept. Returns the
@@ -255,92 +284,6 @@ def delete_orphaned_anonymous_carts(older_than: timedelta = ORPHAN_GRACE) -> int
         CartItem.objects.filter(cart__in=orphans).delete()
         deleted, _ = orphans.delete()
     return deleted
-
-
-# --- Reading a cart --------------------------------------------------------------------------
-
-
-def contents_version(lines: Iterable[tuple[int, int, Decimal]]) -> str:
-    """A short digest of (product id, quantity, unit price) lines: it changes when anything
-    the shopper reviewed changes (a price, a quantity, a line added or removed)."""
-    text = ";".join(f"{pid}:{qty}:{Decimal(price):.2f}" for pid, qty, price in sorted(lines))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class CartLine:
-    product: Product
-    quantity: int
-    unit_price: Decimal
-    line_total: Decimal
-    available: int  # units in stock right now (0 when inactive)
-    problem: str = ""  # why this line can't be ordered as is ("" when fine)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problem
-
-
-@dataclass(frozen=True)
-class CartSummary:
-    lines: list[CartLine] = field(default_factory=list)
-    subtotal: Decimal = Decimal("0.00")
-    item_count: int = 0
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.lines
-
-    @property
-    def problems(self) -> list[str]:
-        return [line.problem for line in self.lines if line.problem]
-
-    @property
-    def version(self) -> str:
-        """See ``contents_version``: the checkout page sends it back with the order."""
-        return contents_version(
-            (line.product.pk, line.quantity, line.unit_price) for line in self.lines
-        )
-
-
-def summarize(cart: Cart | None) -> CartSummary:
-    """Lines with current database prices and stock, in one query."""
-    if cart is None or cart.pk is None:
-        return CartSummary()
-    items = (
-        CartItem.objects.filter(cart=cart)
-        .select_related("product__stock")
-        .order_by("added_at", "pk")
-    )
-    lines: list[CartLine] = []
-    for item in items:
-        product = item.product
-        available = product.available_quantity if product.is_active else 0
-        problem = ""
-        if not product.is_active:
-            problem = _("%(name)s is no longer available.") % {"name": product.name}
-        elif available <= 0:
-            problem = _("%(name)s is sold out.") % {"name": product.name}
-        elif item.quantity > available:
-            problem = _("Only %(count)d left of %(name)s.") % {
-                "count": available,
-                "name": product.name,
-            }
-        lines.append(
-            CartLine(
-                product=product,
-                quantity=item.quantity,
-                unit_price=product.price,
-                line_total=product.price * item.quantity,
-                available=available,
-                problem=problem,
-            )
-        )
-    return CartSummary(
-        lines=lines,
-        subtotal=sum((line.line_total for line in lines), Decimal("0.00")),
-        item_count=sum(line.quantity for line in lines),
-    )
 
 
 # --- Login merge -----------------------------------------------------------------------------
@@ -390,6 +333,9 @@ def merge_into_user_cart(session_cart: Cart | None, user: Any) -> list[str]:
             else:
                 current.quantity = target
                 current.save(update_fields=["quantity"])
+        if session_cart.voucher_code and not user_cart.voucher_code:
+            # The voucher typed before logging in comes along (checked again on the summary).
+            Cart.objects.filter(pk=user_cart.pk).update(voucher_code=session_cart.voucher_code)
         session_cart.delete()
     if added:
         noun = "item" if added == 1 else "items"

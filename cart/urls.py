@@ -8,4 +8,5 @@ urlpatterns = [
     path("add/", views.cart_add, name="add"),
     path("update/", views.cart_update, name="update"),
     path("remove/", views.cart_remove, name="remove"),
+    path("voucher/", views.cart_voucher, name="voucher"),
 ]

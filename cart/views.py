@@ -25,7 +25,8 @@ def _safe_redirect(request: HttpRequest, *candidates: str | None) -> HttpRespons
 
 @require_GET
 def cart_detail(request: HttpRequest) -> HttpResponse:
-    summary = services.summarize(services.get_cart(request))
+    user = request.user if request.user.is_authenticated else None
+    summary = services.summarize(services.get_cart(request), user=user)
     # cart_count overrides the context processor's query: the summary already knows it.
     return render(
         request, "cart/detail.html", {"summary": summary, "cart_count": summary.item_count}
@@ -83,3 +84,25 @@ def cart_remove(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Removed the item from your cart."))
     return HttpResponseRedirect(reverse("cart:detail"))
+
+
+@require_POST
+def cart_voucher(request: HttpRequest) -> HttpResponse:
+    """Apply the posted voucher code to the cart, or remove it (``action=remove``); back to
+    the cart, or to the checkout when the form was there (``next``)."""
+    cart = services.get_cart(request)
+    back = request.POST.get("next")
+    if request.POST.get("action") == "remove":
+        services.remove_voucher(cart)
+        messages.success(request, _("The voucher was removed."))
+        return _safe_redirect(request, back)
+    try:
+        if cart is None:
+            raise CartError(_("Your cart is empty."), "empty_cart")
+        user = request.user if request.user.is_authenticated else None
+        discount = services.apply_voucher(cart, request.POST.get("code"), user=user)
+    except CartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The voucher %(code)s was applied.") % {"code": discount.code})
+    return _safe_redirect(request, back)

@@ -391,3 +391,14 @@ SHOPPER_ADDRESS = {
     "country": "DE",
     "phone": "+49 30 1234567",
 }
+
+# VAT (taxes.TaxClass): food (beans, tea) and books are taxed at the reduced rate in most EU
+# countries; everything else, the filters and the brewing gear included, at the standard rate.
+REDUCED_RATE_SKUS: frozenset[str] = frozenset(
+    {"COF-001", "COF-002", "COF-003", "COF-004", "COF-005"}
+    | {sku for sku, category, *_ in PRODUCTS if category == "books"}
+)
+
+
+def tax_class_of(sku: str) -> str:
+    return "reduced" if sku in REDUCED_RATE_SKUS else "standard"

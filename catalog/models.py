@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from catalog import images, specifications
+from taxes.models import TaxClass
 
 
 class Category(models.Model):
@@ -38,6 +39,10 @@ class Product(models.Model):
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
     )
     is_active = models.BooleanField("active", default=True)
+    # Which VAT rate of the destination applies (taxes.TaxRate): food and books are reduced.
+    tax_class = models.CharField(
+        max_length=20, choices=TaxClass.choices, default=TaxClass.STANDARD
+    )
     # The cover picture (listing, cart, first on the product page); more pictures: ProductImage.
     image = models.ImageField(upload_to="products/", blank=True)
     image_alt = models.CharField("image alt text", max_length=200, blank=True)

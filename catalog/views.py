@@ -1,4 +1,8 @@
-"""Storefront pages: home, product listing (filter, search, pagination) and product detail."""
+"""Storefront pages: home, product listing (filter, search, pagination) and product detail.
+
+Anonymous visitors get them from the shared page cache while the catalog version is unchanged
+(``shop.page_cache``, ``catalog.cache``); signed-in visitors get them rendered.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +11,31 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from catalog import queries
+from catalog import cache, queries
 from catalog.models import Category, Product
+from shop.page_cache import anonymous_page_cache
 
 PAGE_SIZE = 12
 
 
+@anonymous_page_cache(cache.CATALOG_VERSION_KEY)
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
         {
             "featured": queries.featured_products(),
-            "categories": list(queries.categories_with_counts()),
+            "categories": cache.categories_with_counts(),
         },
     )
 
 
+@anonymous_page_cache(cache.CATALOG_VERSION_KEY)
 def product_list(request: HttpRequest) -> HttpResponse:
     # PostgreSQL rejects NUL characters in text: drop them rather than fail the page.
     q = request.GET.get("q", "").replace("\x00", "").strip()
     category_slug = request.GET.get("category", "").replace("\x00", "").strip()
-    categories = list(queries.categories_with_counts())
+    categories = cache.categories_with_counts()
     category = None
     if category_slug:
         # The sidebar's list usually has it already; an empty category still needs a lookup.
@@ -70,6 +77,7 @@ def _sort_options(searching: bool) -> list[tuple[str, str]]:
     return [("relevance", _("Best match")), *options] if searching else options
 
 
+@anonymous_page_cache(cache.CATALOG_VERSION_KEY)
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(Product.objects.for_listing(), slug=slug)
     return render(

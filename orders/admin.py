@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from invoices.admin import CreditNoteInline, InvoiceInline
 from orders.admin_filters import NeedsAttentionFilter
 from orders.models import (
     EmailNotification,
@@ -33,6 +34,7 @@ from orders.services.tracking import (
     start_missing_workflow,
 )
 from orders.status import OrderStatus
+from refunds.admin import refunds_panel
 from shop.money import format_money
 from workflows import client
 
@@ -167,10 +169,13 @@ class OrderAdmin(admin.ModelAdmin):
         ShipmentInline,
         ReservationInline,
         EmailNotificationInline,
+        InvoiceInline,
+        CreditNoteInline,
         OrderEventInline,
     )
     fieldsets = (
         ("Workflow", {"fields": ("workflow_panel",)}),
+        ("Refunds", {"fields": ("refunds_display",)}),
         (
             "Order",
             {
@@ -224,6 +229,7 @@ class OrderAdmin(admin.ModelAdmin):
         return [f.name for f in Order._meta.fields] + [
             "status_badge",
             "workflow_panel",
+            "refunds_display",
             "subtotal_display",
             "shipping_cost_display",
             "total_display",
@@ -281,6 +287,10 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="Live workflow")
     def workflow_panel(self, order: Order) -> SafeString:
         return _panel(order)
+
+    @admin.display(description="Refunds")
+    def refunds_display(self, order: Order) -> SafeString:
+        return refunds_panel(order)
 
     # --- actions -------------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ from orders.services.limits import (
 from orders.services.paying import pay_again, pay_at_checkout
 from orders.services.tracking import TEMPORAL_DOWN_MESSAGE, cancel_order
 from orders.status import OrderStatus
+from promotions.services import VOUCHER_REFUSALS, VOUCHER_UNKNOWN
 from shop.api_errors import ApiError, error_responses
 from shop.api_policies import ScopedRateThrottle
 from workflows.client import (
@@ -77,8 +78,14 @@ _CHECKOUT_BAD_INPUT = {
 CARD_CODES = ["invalid_number", "invalid_expiry", "expired_card", "invalid_cvc"]
 CHECKOUT_CODES = {
     400: ["idempotency_key_required", *sorted(_CHECKOUT_BAD_INPUT - {"invalid"})],
-    409: ["empty_cart", "insufficient_stock", "cart_changed", "number_exhausted"],
-    422: ["idempotency_key_reused", *CARD_CODES],
+    409: [
+        "empty_cart",
+        "insufficient_stock",
+        "cart_changed",
+        "number_exhausted",
+        *VOUCHER_REFUSALS,
+    ],
+    422: ["idempotency_key_reused", VOUCHER_UNKNOWN, *CARD_CODES],
     429: ["rate_limited"],
 }
 
@@ -88,8 +95,8 @@ def tokenize(card: dict) -> CardToken:
 
 
 def _checkout_error_status(code: str) -> int:
-    if code == "idempotency_key_reused":  # as Stripe: the key belongs to another request
-        return 422
+    if code in ("idempotency_key_reused", VOUCHER_UNKNOWN):  # as Stripe: the key belongs to
+        return 422  # another request; a code that does not exist is well-formed yet unusable
     if code == "rate_limited":
         return 429
     return 400 if code in _CHECKOUT_BAD_INPUT else 409
@@ -123,7 +130,10 @@ class CheckoutView(APIView):
             "`pending` when the order system did not answer in time (the order is kept and "
             "processed; follow it with `GET /api/orders/{number}/`). A card the gateway can't "
             "use is 422 (`invalid_number`, `invalid_expiry`, `expired_card`, `invalid_cvc`); an "
-            "empty cart or sold-out lines are 409 (`empty_cart`, `insufficient_stock`)."
+            "empty cart or sold-out lines are 409 (`empty_cart`, `insufficient_stock`). "
+            "`voucher_code` applies a voucher (without it, the cart's voucher applies); one "
+            "that can't be used is 409 (`voucher_expired`, `voucher_exhausted`...: nothing is "
+            "placed, a cart's voucher is removed) or 422 `voucher_unknown`."
         ),
         parameters=[
             OpenApiParameter(
@@ -176,6 +186,7 @@ class CheckoutView(APIView):
                 user=user,
                 start_workflow=False,
                 request_fingerprint=request_fingerprint(request.data),
+                voucher_code=values.get("voucher_code"),
             )
         except CardInvalid as exc:  # well-formed, yet no usable card: semantically invalid
             raise ApiError(422, exc.code, exc.message) from exc

@@ -10,6 +10,8 @@ savepoint; an ``OutOfStock`` is raised after leaving the block, having written n
   Raises ``OutOfStock`` (nothing written) when any product lacks stock.
 - ``release(order)``: reserved -> released, the units go back to stock (failure, cancellation).
 - ``commit(order)``: reserved -> committed, when the parcel leaves (stock stays decremented).
+- ``restock_returned(order, units)``: returned units back to stock (a return's receipt; the
+  caller, ``returns``, makes it happen once per return under the return's row lock).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from catalog.cache import stock_changed_on_commit
 from catalog.models import StockLevel
 from orders.models import Order, OrderLine, Reservation
 from shop import locks
@@ -70,6 +73,7 @@ def reserve(order: Order) -> list[Reservation]:
                 StockLevel.objects.filter(pk=stock[pid].pk).update(
                     quantity=F("quantity") - needed[pid]
                 )
+            stock_changed_on_commit()  # cached catalog pages show the new stock
             return Reservation.objects.bulk_create(
                 [
                     Reservation(order=order, product_id=pid, quantity=needed[pid])
@@ -97,6 +101,7 @@ def release(order: Order) -> int:
                 StockLevel.objects.create(
                     product_id=reservation.product_id, quantity=reservation.quantity
                 )
+        stock_changed_on_commit()  # cached catalog pages show the new stock
         Reservation.objects.filter(pk__in=[r.pk for r in held]).update(
             state=Reservation.State.RELEASED, updated_at=timezone.now()
         )
@@ -110,3 +115,21 @@ def commit(order: Order) -> int:
         return Reservation.objects.filter(order=order, state=Reservation.State.RESERVED).update(
             state=Reservation.State.COMMITTED, updated_at=timezone.now()
         )
+
+
+def restock_returned(order: Order, units: dict[int, int]) -> int:
+    """Put ``units`` (product id -> returned units in good condition) of ``order`` back in
+    stock, stock rows locked in primary-key order. Not idempotent by itself: the caller holds
+    the return's row lock and marks the return restocked in the same transaction. Returns the
+    number of units put back."""
+    wanted = {pid: qty for pid, qty in units.items() if qty > 0}
+    with transaction.atomic(savepoint=False):
+        stock = _lock_stock(sorted(wanted))
+        for pid in sorted(wanted):
+            row = stock.get(pid)
+            if row is not None:
+                StockLevel.objects.filter(pk=row.pk).update(quantity=F("quantity") + wanted[pid])
+            else:  # the stock row vanished: recreate it with the returned units
+                StockLevel.objects.create(product_id=pid, quantity=wanted[pid])
+        stock_changed_on_commit()  # cached catalog pages show the new stock
+        return sum(wanted.values())

@@ -7,6 +7,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cart.serializers import RateTotalSerializer
 from orders.models import Order, OrderEvent, OrderLine
 from orders.status import OrderStatus
 from workflows.client import PAYMENT_OUTCOMES
@@ -50,6 +51,12 @@ class CheckoutSerializer(serializers.Serializer):
     shipping_address = ShippingAddressSerializer()
     shipping_method = serializers.ChoiceField(choices=list(settings.SHIPPING_METHODS))
     card = CardSerializer()
+    voucher_code = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="A voucher for this order; when left out, the cart's voucher (if any) is used.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         user = self.context.get("user")
@@ -90,11 +97,35 @@ class OrderListSerializer(serializers.ModelSerializer):
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
-    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    line_total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Unit price x quantity, as prices are entered."
+    )
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="VAT percent.")
+    discount_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The line's share of the discount (gross)."
+    )
+    net_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="After the discount, without VAT."
+    )
+    tax_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    gross_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Net + VAT: what the line costs."
+    )
 
     class Meta:
         model = OrderLine
-        fields = ["sku", "name", "unit_price", "quantity", "line_total"]
+        fields = [
+            "sku",
+            "name",
+            "unit_price",
+            "quantity",
+            "line_total",
+            "tax_rate",
+            "discount_amount",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+        ]
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
@@ -164,6 +195,23 @@ class OrderDetailSerializer(serializers.ModelSerializer):
         help_text="Why the order failed (as its page says); null unless it failed."
     )
     progress = serializers.SerializerMethodField()
+    voucher_code = serializers.CharField(help_text="The voucher used; empty when none.")
+    discount_total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The voucher's discount, VAT included."
+    )
+    prices_include_tax = serializers.BooleanField(
+        help_text="The prices (unit_price, subtotal) were entered with VAT included."
+    )
+    net_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    shipping_net = serializers.DecimalField(max_digits=12, decimal_places=2)
+    shipping_tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+    shipping_tax_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=2, help_text="VAT percent of shipping."
+    )
+    taxes = RateTotalSerializer(
+        source="tax_breakdown", many=True, help_text="VAT per rate, lines and shipping."
+    )
 
     class Meta:
         model = Order
@@ -177,8 +225,17 @@ class OrderDetailSerializer(serializers.ModelSerializer):
             "shipping_method",
             "currency",
             "subtotal",
+            "voucher_code",
+            "discount_total",
             "shipping_cost",
             "total",
+            "prices_include_tax",
+            "net_total",
+            "tax_total",
+            "shipping_net",
+            "shipping_tax",
+            "shipping_tax_rate",
+            "taxes",
             "payment_method",
             "shipment",
             "lines",

@@ -12,7 +12,10 @@ from rest_framework import routers
 from accounts.api import AuthTokenView
 from cart.api import CartItemsView, CartItemView, CartView
 from catalog.api import CategoryViewSet, ProductViewSet
+from invoices.api import OrderInvoiceView
 from orders.api import CheckoutView, OrderViewSet
+from refunds.api import OrderRefundsView
+from returns.api import OrderReturnsView, OrderReturnView
 
 
 class ShopRouter(routers.DefaultRouter):
@@ -71,6 +74,18 @@ urlpatterns = [
         "docs/",
         docs_view(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
+    ),
+    path("orders/<str:number>/invoice/", OrderInvoiceView.as_view(), name="api-order-invoice"),
+    path("orders/<str:number>/returns/", OrderReturnsView.as_view(), name="api-order-returns"),
+    path(
+        "orders/<str:number>/returns/<str:return_number>/",
+        OrderReturnView.as_view(),
+        name="api-order-return",
+    ),
+    re_path(
+        r"^orders/(?P<number>[A-Za-z0-9-]{1,20})/refunds/$",
+        OrderRefundsView.as_view(),
+        name="api-order-refunds",
     ),
     *router.urls,
     re_path(r"^(?P<unmatched>.*)$", api_not_found, name="api-not-found"),

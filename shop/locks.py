@@ -7,6 +7,9 @@ several, it takes them in this order, and rows of one table in primary-key order
 transactions never wait on each other in a cycle:
 
     cart -> order -> reservations -> stock levels -> payment ledger / email rows
+    cart -> order -> voucher (checkout: the order row is new, nobody else can wait on it)
+    order -> return request -> stock levels (a return's receipt restocks)
+    order -> document counters (the invoice series before the credit-note series)
 
 On SQLite ``select_for_update`` is a no-op; there every write transaction is ``IMMEDIATE``
 (``shop/settings.py``), which serialises writers instead.
@@ -22,8 +25,11 @@ from django.db.models import QuerySet
 
 from cart.models import Cart, CartItem
 from catalog.models import StockLevel
+from invoices.models import DocumentCounter
 from orders.errors import InvalidOrder
 from orders.models import GatewayTransaction, Order, Reservation
+from promotions.models import Voucher
+from returns.models import ReturnRequest
 
 
 @contextmanager
@@ -86,3 +92,28 @@ def gateway_authorization(reference: str) -> QuerySet[GatewayTransaction]:
     return GatewayTransaction.objects.select_for_update().filter(
         reference=reference, kind__in=("authorize", "charge", "capture")
     )
+
+
+def document_counter(series: str, year: int) -> DocumentCounter:
+    """The numbering row of an invoice or credit-note series for ``year``, locked until the
+    transaction ends: numbers are taken one transaction at a time, and a rolled-back one gives
+    its number back (gap-free). Made on first use; ``ON CONFLICT DO NOTHING`` lets two first
+    documents of a year race without an error (the loser waits, then locks the winner's row)."""
+    counter = DocumentCounter.objects.select_for_update().filter(series=series, year=year).first()
+    if counter is None:
+        DocumentCounter.objects.bulk_create(
+            [DocumentCounter(series=series, year=year)], ignore_conflicts=True
+        )
+        counter = DocumentCounter.objects.select_for_update().get(series=series, year=year)
+    return counter
+
+
+def return_request(number: str) -> ReturnRequest | None:
+    """A return's row, locked; take it after its order's (``locked_order``), before stock."""
+    return ReturnRequest.objects.select_for_update().filter(number=number).first()
+
+
+def voucher(code: str) -> Voucher | None:
+    """The voucher with ``code``, locked: its limits are checked and its usage counted one
+    checkout at a time (a single-use code goes to exactly one of many concurrent orders)."""
+    return Voucher.objects.select_for_update().filter(code=code).first()

@@ -93,6 +93,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cart.context_processors.cart_summary",
+                # Last: markers for the visitor's own values in cached pages (shop/page_cache.py).
+                "shop.page_cache.placeholders",
             ],
             # shop/ is not an app: its template library is registered by name.
             "libraries": {"money": "shop.templatetags.money"},
@@ -147,6 +149,11 @@ API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=720.0)
 # Throttle counters and lockouts live in the cache, so every web process must share it: Redis
 # in production (CACHE_URL=redis://redis:6379/1), this process's memory in development.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Anonymous catalog pages are served from that cache (shop/page_cache.py) while the catalog
+# version they were rendered at is current (stock/price writes bump it on commit); this bounds an
+# entry's life anyway. 0 turns the page cache off. The sidebar's category counts: same idea.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=10)
+CATEGORY_COUNTS_CACHE_SECONDS = env.int("CATEGORY_COUNTS_CACHE_SECONDS", default=60)
 # django-axes: after AXES_FAILURE_LIMIT wrong passwords for one account (from anywhere) or from
 # one client address (for any accounts), logins are refused for AXES_COOLOFF_MINUTES; a password
 # reset lifts an account's lock. Counters are in the shared cache.
@@ -281,6 +288,11 @@ CARRIER_WEBHOOK_SECRET = env.str(
 )
 # A signed carrier event older than this (its X-Carrier-Timestamp) is refused as a replay.
 CARRIER_WEBHOOK_TOLERANCE_SECONDS = env.int("CARRIER_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Customer returns (docs/RETURNS.md): asked for within this many days of delivery, sent back
+# within RETURN_SHIP_BY_DAYS of asking (else the return expires), approved at once unless off.
+RETURN_WINDOW_DAYS = env.float("RETURN_WINDOW_DAYS", default=30.0)
+RETURN_SHIP_BY_DAYS = env.float("RETURN_SHIP_BY_DAYS", default=14.0)
+RETURNS_AUTO_APPROVE = env.bool("RETURNS_AUTO_APPROVE", default=True)
 # How long the order link in a guest's emails opens the order (staff can revoke it sooner).
 ORDER_LINK_MAX_AGE_DAYS = env.float("ORDER_LINK_MAX_AGE_DAYS", default=30.0)
 SHIPPING_METHODS = {
@@ -288,6 +300,22 @@ SHIPPING_METHODS = {
     "express": {"label": "Express (next business day)", "price": "14.90"},
 }
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
+# VAT (docs/TAXES.md): catalog prices and shipping are entered with VAT included (gross, the EU
+# convention) unless false (net, VAT added at checkout). The cart page taxes for this country
+# until the shopper gives a shipping address.
+PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=True)
+SHOP_DEFAULT_COUNTRY = env.str("SHOP_DEFAULT_COUNTRY", default="DE").upper()
+# The seller as invoices and credit notes print it (docs/INVOICES.md). The address is a list of
+# lines, comma-separated in the environment.
+SHOP_SELLER_NAME = env.str("SHOP_SELLER_NAME", default="Temporal Shop GmbH")
+SHOP_SELLER_ADDRESS = env.list(
+    "SHOP_SELLER_ADDRESS", default=["Beispielstraße 1", "10115 Berlin", "Germany"]
+)
+SHOP_SELLER_VAT_ID = env.str("SHOP_SELLER_VAT_ID", default="DE000000000")
+SHOP_SELLER_EMAIL = env.str("SHOP_SELLER_EMAIL", default="billing@example.com")
+# Register court and number, managing directors, bank: one line each (comma-separated), printed
+# in the footer; empty: none.
+SHOP_SELLER_LEGAL = env.list("SHOP_SELLER_LEGAL", default=[])
 
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -339,6 +367,9 @@ SPECTACULAR_SETTINGS = {
         "ShipmentStatusEnum": "orders.serializers.SHIPMENT_STATUSES",
         "StepStatusEnum": "orders.serializers.STEP_STATUSES",
         "OrderEventKindEnum": "orders.serializers.EVENT_KINDS",
+        "ReturnStatusEnum": "returns.models.ReturnStatus",
+        "ReturnConditionEnum": "returns.models.ReturnCondition",
+        "ReturnStepStatusEnum": "returns.serializers.RETURN_STEP_STATUSES",
     },
     # Response headers (Retry-After, Location) and links between operations: shop/api_schema.py.
     "POSTPROCESSING_HOOKS": [

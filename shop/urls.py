@@ -12,7 +12,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher
     path("accounts/", include("accounts.urls")),
     path("cart/", include("cart.urls")),
+    path("", include("returns.urls")),  # orders/<n>/returns/...
     path("", include("orders.urls")),
+    path("", include("invoices.urls")),
     path("api/", include("shop.api_urls")),
     path("", include("catalog.urls")),
 ]

@@ -27,7 +27,11 @@ SANDBOXED = [
     "workflows/workflow.py",
     "workflows/types.py",
     "workflows/search_attributes.py",
+    "workflows/return_workflow.py",
+    "workflows/return_types.py",
     "orders/states.py",
+    "workflows/refund_workflow.py",
+    "workflows/refund_types.py",
 ]
 # The one module through which the rest of the shop reaches Temporal.
 TEMPORAL_GATEWAY = "workflows.client"

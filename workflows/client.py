@@ -40,6 +40,15 @@ from workflows.connection import (
     run,
     starts_paused_until,
 )
+from workflows.refund_client import (  # refunds (refunds/): re-exported, the one door
+    RefundSnapshot,
+    describe_refund_workflow,
+    query_refund_progress,
+    refund_workflow_ui_url,
+    start_refund_workflow,
+)
+from workflows.refund_types import RefundProgress
+from workflows.return_client import *  # noqa: F403  (returns: its calls, re-exported)
 from workflows.search_attributes import customer_query
 from workflows.types import (
     CARRIER_DELIVERED,
@@ -78,6 +87,8 @@ __all__ = [
     "PaymentOutcome",
     "PaymentRefused",
     "Progress",
+    "RefundProgress",
+    "RefundSnapshot",
     "StartedWithOutcome",
     "TemporalUnavailable",
     "WorkflowNotFound",
@@ -87,13 +98,17 @@ __all__ = [
     "connection_options",
     "customer_workflows_ui_url",
     "describe_order_workflow",
+    "describe_refund_workflow",
     "query_progress",
+    "query_refund_progress",
     "recover_order_workflow",
+    "refund_workflow_ui_url",
     "reset_client",
     "retry_payment",
     "signal_carrier_event",
     "start_order_workflow",
     "start_order_with_payment_outcome",
+    "start_refund_workflow",
     "temporal_reachable",
     "workflow_ui_url",
 ]

@@ -20,6 +20,8 @@ from temporalio.exceptions import ApplicationError
 from cart.services import delete_orphaned_anonymous_carts, delete_stale_anonymous_carts
 from orders.services.checkout import start_pending_orders
 from orders.services.reconciliation import settle, unrecorded
+from refunds.services import start_pending_refunds
+from returns.services.requesting import start_pending_returns
 from shop.metrics import JOB_LAST_SUCCESS
 from workflows.maintenance import JOB_RECONCILE, JOB_STALE_CARTS, JOB_SWEEP
 from workflows.steps import close_stale_connections
@@ -47,7 +49,10 @@ def job(name: str) -> Callable[[Callable[[], str]], Callable[[], str]]:
 
 @job(JOB_SWEEP)
 def sweep_pending_orders() -> str:
-    return f"started {start_pending_orders()} pending order(s)"
+    orders = start_pending_orders()
+    refunds = start_pending_refunds()
+    returns = start_pending_returns()
+    return f"started {orders} pending order(s), {refunds} refund(s), {returns} return(s)"
 
 
 @job(JOB_STALE_CARTS)

@@ -13,14 +13,40 @@ from datetime import timedelta
 from django.db import connections
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.activities import ALL_ACTIVITIES
 from workflows.jobs import JOB_ACTIVITIES
 from workflows.maintenance import MaintenanceWorkflow
+from workflows.refund_activities import REFUND_ACTIVITIES
+from workflows.refund_workflow import RefundWorkflow
+from workflows.return_activities import RETURN_ACTIVITIES
+from workflows.return_workflow import ReturnWorkflow
 from workflows.workflow import OrderWorkflow
 
-WORKFLOWS = [OrderWorkflow, MaintenanceWorkflow]
-ACTIVITIES = [*ALL_ACTIVITIES, *JOB_ACTIVITIES]
+WORKFLOWS = [OrderWorkflow, MaintenanceWorkflow, ReturnWorkflow, RefundWorkflow]
+ACTIVITIES = [*ALL_ACTIVITIES, *JOB_ACTIVITIES, *RETURN_ACTIVITIES, *REFUND_ACTIVITIES]
+
+# The sandbox re-executes a workflow's module for every new run (to isolate module state):
+# for OrderWorkflow that is its class body, ``@workflow.defn``'s signature and type-hint
+# inspection and the update/query definitions, ~15% of the worker's CPU per order under load
+# (bench/README.md, "Worker profile"). Its modules hold no state between runs (constants,
+# frozensets, dataclasses; no Django, checked by tests/test_layout.py), so the worker passes
+# them through: imported once, shared by all runs. Calls inside workflow code are still
+# checked at run time where the sandbox proxies them, and tests/workflows/test_replay.py still
+# replays every recorded history in the default, fully isolating sandbox.
+ORDER_WORKFLOW_MODULES = (
+    "workflows.workflow",
+    "workflows.payment_stage",
+    "workflows.scheduling",
+    "workflows.search_attributes",
+    "workflows.failures",
+    "workflows.types",
+    "orders.states",
+)
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(*ORDER_WORKFLOW_MODULES)
+)
 
 
 class ActivityExecutor(ThreadPoolExecutor):
@@ -67,4 +93,5 @@ def create_worker(
         activity_executor=executor,
         max_concurrent_activities=max_concurrent_activities,
         graceful_shutdown_timeout=graceful_shutdown_timeout,
+        workflow_runner=WORKFLOW_RUNNER,
     )

@@ -23,13 +23,22 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
 from cart.models import Cart, CartItem
-from cart.services import contents_version
+from cart.pricing import quote_items
+from cart.services import contents_version, remove_voucher
 from orders.events import record
 from orders.models import Order, OrderEvent, OrderLine
 from orders.payments import CardToken
+from orders.services.checkout_amounts import (
+    cart_voucher,
+    line_amounts,
+    order_amounts,
+    voucher_refused,
+)
 from orders.status import FINAL as FINAL_STATUSES
 from orders.status import OrderStatus
+from promotions.services import VoucherError, lock_voucher, take_usage
 from shop import locks, metrics
+from taxes.rates import rates_for
 from workflows.client import TemporalUnavailable, start_order_workflow
 
 logger = logging.getLogger(__name__)
@@ -108,9 +117,9 @@ def _existing(checkout_token: str) -> Order | None:
     return Order.objects.filter(checkout_token=checkout_token).first()
 
 
-def _check_reviewed(items: list[CartItem], reviewed_version: str) -> None:
+def _check_reviewed(items: list[CartItem], reviewed_version: str, voucher_code: str) -> None:
     if reviewed_version and reviewed_version != contents_version(
-        (item.product_id, item.quantity, item.product.price) for item in items
+        ((item.product_id, item.quantity, item.product.price) for item in items), voucher_code
     ):
         raise CheckoutError(
             "Your cart or its prices changed since you reviewed your order. Please check "
@@ -126,7 +135,7 @@ def precheck(cart: Cart | None, checkout_token: str, reviewed_version: str = "")
     existing = _existing(checkout_token)
     if existing is not None:
         return existing
-    _check_reviewed(_checked_items(cart), reviewed_version)
+    _check_reviewed(_checked_items(cart), reviewed_version, cart_voucher(cart))
     return None
 
 
@@ -172,6 +181,7 @@ def place_order(
     reviewed_version: str = "",
     start_workflow: bool = True,
     request_fingerprint: str = "",
+    voucher_code: str | None = None,
 ) -> PlaceOrderResult:
     """Create the order from ``cart`` (or return the one already placed with this token).
 
@@ -181,17 +191,54 @@ def place_order(
     for the card's answer); otherwise it is started once the order is committed.
     ``request_fingerprint`` (the API's, see ``request_fingerprint()``): a repeat with the same
     token but another request is refused (``idempotency_key_reused``), never answered with the
-    first order."""
+    first order.
+    ``voucher_code``: the API's code; None uses the cart's (the pages'). Its usage is taken in
+    the order's transaction under the voucher's lock: when it can't be used (``voucher_*``
+    codes, e.g. ``voucher_exhausted`` for the loser of a race for a single-use code) nothing
+    is placed and a cart's code is removed."""
     checkout_token = (checkout_token or "").strip()
     if not checkout_token or len(checkout_token) > 64:
         raise CheckoutError("This checkout form expired; please submit it again.", "invalid_token")
     if not email:
         raise CheckoutError("Please enter your email address.", "invalid_email")
     address = _clean_address(shipping_address)
-    shipping = shipping_cost(shipping_method)
+    shipping_cost(shipping_method)  # raises for an unknown method
+    from_cart = voucher_code is None
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
 
+    try:
+        return _place(
+            cart=cart,
+            email=email,
+            address=address,
+            shipping_method=shipping_method,
+            card=card,
+            checkout_token=checkout_token,
+            user=user,
+            reviewed_version=reviewed_version,
+            start_workflow=start_workflow,
+            request_fingerprint=request_fingerprint,
+            voucher_code=voucher_code,
+        )
+    except VoucherError as exc:  # the transaction rolled back: nothing was placed
+        raise CheckoutError(voucher_refused(exc, cart, from_cart), exc.code) from exc
+
+
+def _place(
+    *,
+    cart: Cart | None,
+    email: str,
+    address: dict[str, str],
+    shipping_method: str,
+    card: CardToken | None,
+    checkout_token: str,
+    user: Any,
+    reviewed_version: str,
+    start_workflow: bool,
+    request_fingerprint: str,
+    voucher_code: str | None,
+) -> PlaceOrderResult:
     with transaction.atomic():
         # The cart's lock first: a double submit waits here for its twin, then finds the
         # twin's order by the token (one lookup) instead of racing it for the cart.
@@ -201,10 +248,20 @@ def place_order(
         if existing is not None:
             return _twin(existing, request_fingerprint)
         items = _checked_items(cart)
-        _check_reviewed(items, reviewed_version)
+        code = cart_voucher(cart) if voucher_code is None else voucher_code.strip()
+        _check_reviewed(items, reviewed_version, code)
         if card is None:  # only a twin (see precheck) comes without a card
             raise CheckoutError("Please enter your card details again.", "invalid")
         subtotal = sum((item.product.price * item.quantity for item in items), Decimal("0.00"))
+        voucher, discount = (
+            lock_voucher(code, subtotal, user=user, email=email) if code else (None, None)
+        )
+        priced = quote_items(
+            [(item.product, item.quantity) for item in items],
+            rates=rates_for(address["country"]),
+            discount=discount,
+            shipping=Decimal(str(settings.SHIPPING_METHODS[shipping_method]["price"])),
+        )
         fields = {
             "checkout_token": checkout_token,
             "user": user,
@@ -215,9 +272,8 @@ def place_order(
             "currency": settings.SHOP_CURRENCY,
             # The request's language (LocaleMiddleware): the order's emails are written in it.
             "language": customer_language(),
-            "subtotal": subtotal,
-            "shipping_cost": shipping,
-            "total": subtotal + shipping,
+            **order_amounts(priced),
+            "voucher_code": voucher.code if voucher is not None else "",
             "payment_token": card.token,
             "card_brand": card.brand,
             "card_last4": card.last4,
@@ -246,9 +302,14 @@ def place_order(
                 name=item.product.name,
                 unit_price=item.product.price,
                 quantity=item.quantity,
+                tax_class=item.product.tax_class,
+                **line_amounts(line),
             )
-            for item in items
+            for item, line in zip(items, priced.lines, strict=True)
         )
+        if voucher is not None:
+            take_usage(voucher, order)
+            remove_voucher(cart)  # used: the cart's next order starts without it
         record(
             order,
             OrderEvent.Kind.PLACED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from invoices.services import invoice_attachment
 from orders import notifications
 from orders.models import EmailNotification, Order, Payment
 from orders.services.fulfilment import get_order
@@ -40,4 +41,8 @@ def send_email(number: str, kind: str) -> bool:
                 status=Payment.Status.SUCCEEDED,
             ).exists()
         )
-    return notifications.send_order_email(order, kind, extra)
+    attachments = []
+    if kind == EmailNotification.Kind.CONFIRMATION:  # sent after the capture issued it
+        invoice = invoice_attachment(number)
+        attachments = [invoice] if invoice is not None else []
+    return notifications.send_order_email(order, kind, extra, attachments=attachments)

@@ -23,6 +23,7 @@ from orders.models import EmailNotification, Order, OrderEvent, Shipment
 from orders.services.checkout import record_workflow_started, start_workflow_for
 from orders.services.emails import send_email
 from orders.status import FINAL, OrderStatus
+from promotions.services import release_voucher_for_order
 from shop.locks import locked_order
 from workflows import client
 from workflows.client import (
@@ -141,6 +142,9 @@ def _cancel_without_workflow(order: Order, actor: str, reason: str) -> Outcome |
             order.status = locked.status
             return Outcome(False, _not_cancellable_message(order))
         order.status, order.failure_reason = locked.status, locked.failure_reason
+        # No saga will run its compensations: give the voucher back here, in the same
+        # transaction as the status move.
+        release_voucher_for_order(order.number)
         transaction.on_commit(lambda: _send_cancellation_email(order.number), robust=True)
     return Outcome(True, f"Order {order.number} is cancelled. Nothing was charged.")
 

@@ -29,19 +29,38 @@ from workflows.client import PAYMENT_DECLINED
 
 
 def _shipping_options(summary: CartSummary, selected: str) -> list[dict]:
+    """Each method with the order's total by it (the voucher's discount and free shipping,
+    VAT of the review's country): no query."""
     options = []
     for key, method in settings.SHIPPING_METHODS.items():
         price = Decimal(str(method["price"]))
+        priced = summary.with_shipping(price)
         options.append(
             {
                 "key": key,
                 "label": method["label"],
-                "price": price,
-                "total": summary.subtotal + price,
+                "price": priced.shipping if priced.shipping is not None else price,
+                "total": priced.total if priced.quote else summary.subtotal + price,
                 "selected": key == selected,
+                "summary": priced,
             }
         )
     return options
+
+
+def _review_country_of(address: Any) -> str | None:
+    return address.country if address is not None else None
+
+
+def _review_country(form: CheckoutForm, default_address: Any = None) -> str | None:
+    """The country the review's VAT is for: the chosen saved address's, the typed one, or
+    the default address's; None (the shop's default country) when none is known yet."""
+    cleaned = getattr(form, "cleaned_data", None) or {}
+    saved = cleaned.get("saved_address") or default_address
+    if saved is not None:
+        return saved.country
+    typed = str(form["country"].value() or "").strip()
+    return typed.upper() if len(typed) == 2 else None
 
 
 @sensitive_variables()
@@ -65,16 +84,18 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 if exc.code != "card_invalid":  # the card's reason is on its field
                     form.add_error(None, exc.message)
                 status = 429 if exc.code == "rate_limited" else 200
-        summary = summarize(cart)
+        summary = summarize(cart, country=_review_country(form), user=user)
     else:
-        summary = summarize(cart)
+        default = None
+        if user is not None:
+            default = user.addresses.order_by("-is_default", "-created_at").first()
+        summary = summarize(cart, country=_review_country_of(default), user=user)
         if summary.is_empty:
             messages.info(request, _("Your cart is empty: add something before checking out."))
             return redirect("cart:detail")
         initial = {"checkout_token": new_checkout_token(), "shipping_method": "standard"}
         if user is not None:
             initial["email"] = user.email
-            default = user.addresses.order_by("-is_default", "-created_at").first()
             if default is not None:
                 initial["saved_address"] = default.pk
         form = CheckoutForm(initial=initial, user=user)
@@ -91,6 +112,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "summary": summary,
+            "review": chosen["summary"],
             "shipping_options": options,
             "chosen": chosen,
             "currency": settings.SHOP_CURRENCY,

@@ -5,7 +5,8 @@ Stripe does, the carrier sends the time of sending (Unix seconds) in ``X-Carrier
 and signs ``<timestamp>.<raw body>`` with HMAC-SHA256 and ``CARRIER_WEBHOOK_SECRET``, hex digest
 in ``X-Carrier-Signature``. An event sent more than ``CARRIER_WEBHOOK_TOLERANCE_SECONDS`` (5
 minutes) from now is refused, so a captured request can't be replayed later. The event is
-forwarded to the order's workflow as a signal.
+forwarded to the order's workflow as a signal (or, for a return's label, to the return's
+workflow: ``returns.webhook``).
 
 Answers are JSON ``{code, detail}``: 202 accepted, 400 malformed, 401 bad signature or stale
 timestamp, 404 unknown tracking number, 409 order no longer running, 503 Temporal unreachable
@@ -35,6 +36,7 @@ from orders.services.tracking import (
     forward_carrier_event,
 )
 from orders.status import FINAL
+from returns.webhook import answer_return_event, return_for_tracking
 from workflows.client import CARRIER_STATUSES, TemporalUnavailable
 
 logger = logging.getLogger(__name__)
@@ -152,6 +154,12 @@ def carrier_webhook(request: HttpRequest) -> JsonResponse:
         )
     try:
         fields = _parse(body)
+        ret = return_for_tracking(fields["tracking_number"])  # a return's label: its workflow
+        if ret is not None:
+            event_id = fields["event_id"] or body_event_id(body)
+            return answer_return_event(
+                ret, fields["status"], event_id=event_id, note=fields["note"]
+            )
         order = forward_carrier_event(
             fields["tracking_number"],
             fields["status"],

@@ -24,8 +24,22 @@ def test_anonymous_cart_add_change_remove(api):
     removed = api.delete(f"/api/cart/items/{pot.pk}/")
 
     # then each answer is the whole cart, priced from the database
-    assert empty == {"lines": [], "item_count": 0, "subtotal": "0.00", "currency": "EUR"}
+    no_voucher = {"voucher_code": "", "voucher_problem": "", "free_shipping": False}
+    assert empty == {
+        "lines": [],
+        "item_count": 0,
+        "subtotal": "0.00",
+        **no_voucher,
+        "discount": "0.00",
+        "prices_include_tax": True,
+        "tax_country": "DE",
+        "taxes": [],
+        "tax_total": "0.00",
+        "total": "0.00",
+        "currency": "EUR",
+    }
     assert added.status_code == 201
+    # (gross prices, VAT of the shop's country until checkout: 19 % in 40.00 is 6.39)
     assert added.json() == {
         "lines": [
             {
@@ -34,10 +48,18 @@ def test_anonymous_cart_add_change_remove(api):
                 "unit_price": "20.00",
                 "line_total": "40.00",
                 "problem": "",
+                "tax_rate": "19.00",
             }
         ],
         "item_count": 2,
         "subtotal": "40.00",
+        **no_voucher,
+        "discount": "0.00",
+        "prices_include_tax": True,
+        "tax_country": "DE",
+        "taxes": [{"rate": "19.00", "net": "33.61", "tax": "6.39"}],
+        "tax_total": "6.39",
+        "total": "40.00",
         "currency": "EUR",
     }
     assert changed.status_code == 200
@@ -147,7 +169,7 @@ def test_cart_read_query_count(shopper_api, shopper, django_assert_max_num_queri
         CartItemFactory(cart=cart)
 
     # when the shopper reads it
-    # then token lookup, cart and lines (product and stock joined) take 3 queries
-    with django_assert_max_num_queries(3):
+    # then token lookup, cart, lines (product and stock joined) and the VAT rates take 4
+    with django_assert_max_num_queries(4):
         response = shopper_api.get("/api/cart/")
     assert len(response.json()["lines"]) == 10

@@ -35,7 +35,10 @@ def generated(live_server, tmp_path: Path) -> Iterator[Callable[[str], ModuleTyp
     schema = tmp_path / "schema.json"
     schema.write_bytes(httpx.get(f"{live_server.url}/api/schema/?format=json").content)
     config = tmp_path / "config.yaml"
-    config.write_text("post_hooks: []\n")  # no formatter run: nothing outside the venv
+    # No formatter run (nothing outside the venv); PDFs (the invoice) come back as bytes.
+    config.write_text(
+        "post_hooks: []\ncontent_type_overrides:\n  application/pdf: application/octet-stream\n"
+    )
     generator = Path(sys.executable).with_name("openapi-python-client")
     run = subprocess.run(
         [str(generator), "generate", "--path", str(schema), "--meta", "none"]

@@ -26,6 +26,7 @@ def test_schema_is_openapi_3_with_every_endpoint(api):
         "/api/orders/",
         "/api/orders/{number}/",
         "/api/orders/{number}/cancel/",
+        "/api/orders/{number}/invoice/",
         "/api/orders/{number}/pay/",
         "/api/products/",
         "/api/products/{slug}/",

@@ -76,6 +76,12 @@ def test_every_error_response_lists_its_codes(schema):
         "empty_cart",
         "insufficient_stock",
         "number_exhausted",
+        "voucher_customer_limit",
+        "voucher_exhausted",
+        "voucher_expired",
+        "voucher_inactive",
+        "voucher_minimum_subtotal",
+        "voucher_not_started",
     ]
     assert _code_enum(checkout, "422") == [
         "expired_card",
@@ -83,6 +89,7 @@ def test_every_error_response_lists_its_codes(schema):
         "invalid_cvc",
         "invalid_expiry",
         "invalid_number",
+        "voucher_unknown",
     ]
     assert _code_enum(add, "409") == ["insufficient_stock", "quantity_limit"]
     assert _code_enum(add, "422") == ["unknown_product"]

@@ -52,7 +52,7 @@ def test_regular_steps_variant_is_a_valid_sandboxed_order_workflow():
     assert set(defn.signals) == {"carrier_event"}
     assert RegularStepsOrderWorkflow.local_steps == frozenset()
     assert OrderWorkflow.local_steps == LOCAL_STEPS
-    assert frozenset({"validate_order", "reserve_inventory", "create_shipment"}) == LOCAL_STEPS
+    assert frozenset({"validate_order", "reserve_inventory", "create_shipment"}) <= LOCAL_STEPS
 
 
 def test_orders_args_require_the_bare_baseline():

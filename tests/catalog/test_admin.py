@@ -127,6 +127,7 @@ def test_add_product_with_stock(staff_client):
             "name": "Oolong",
             "description": "",
             "price": "7.50",
+            "tax_class": "reduced",
             "is_active": "on",
             "stock-TOTAL_FORMS": "1",
             "stock-INITIAL_FORMS": "0",
@@ -139,3 +140,4 @@ def test_add_product_with_stock(staff_client):
     # Then the product and its stock exist
     assert response.status_code == 302
     assert StockLevel.objects.get(product__sku="TEA-9").quantity == 8
+    assert StockLevel.objects.get(product__sku="TEA-9").product.tax_class == "reduced"

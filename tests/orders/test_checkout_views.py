@@ -260,10 +260,10 @@ def test_checkout_post_query_count_is_pinned(client, django_assert_max_num_queri
     token = _token(client)
     # When the checkout is posted (Temporal down: the start fails fast after commit).
     # 12 statements: session, cart, token lookup and items+products+stock once before the
-    # card is tokenized, cart lock, token lookup, items+products+stock, order, lines (one bulk
-    # insert), event, cart clear, session save; plus 6 SAVEPOINT/RELEASE in the test
-    # transaction.
-    with django_assert_max_num_queries(18):
+    # card is tokenized, cart lock, token lookup, items+products+stock, the destination's VAT
+    # rates, order, lines (one bulk insert), event, cart clear, session save; plus 6
+    # SAVEPOINT/RELEASE in the test transaction.
+    with django_assert_max_num_queries(19):
         response = _post(client, token)
     # Then the order is placed with 5 lines
     assert response.status_code == 302
@@ -337,8 +337,8 @@ def test_checkout_page_query_count_does_not_grow_with_lines(
     client.force_login(user)
     _fill_cart(client, *[(ProductFactory(), 1) for _ in range(lines)])
     # When the checkout page renders (session, user, cart, items with products and stock,
-    # default address, saved addresses for the select)
-    with django_assert_max_num_queries(6):
+    # default address, the VAT rates of its country, saved addresses for the select)
+    with django_assert_max_num_queries(7):
         response = client.get("/checkout/")
     # Then every line is reviewed
     assert response.status_code == 200

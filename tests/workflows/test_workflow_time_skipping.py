@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from invoices.models import Invoice
 from orders.models import (
     EmailNotification,
     GatewayTransaction,
@@ -112,6 +113,7 @@ def test_happy_path_runs_through_delivery(time_skipping_worker, background_loop,
         ("authorize_payment", "completed", ""),
         ("create_shipment", "completed", f"{shipment.carrier} {shipment.tracking_number}"),
         ("capture_payment", "completed", ""),
+        ("issue_invoice", "completed", Invoice.objects.get(order=order).number),
         ("send_confirmation_email", "completed", ""),
         ("apply_carrier_event", "completed", "in_transit"),
         ("apply_carrier_event", "completed", "delivered"),

@@ -75,6 +75,7 @@ class Command(BaseCommand):
                     "price": Decimal(price),
                     "description": description,
                     "specifications": demo_specs.SPECS.get(sku, {}),
+                    "tax_class": demo_data.tax_class_of(sku),
                     "is_active": True,
                 },
             )

@@ -35,6 +35,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from orders.services.checkout import start_pending_orders
+from refunds.services import start_pending_refunds
+from returns.services.requesting import start_pending_returns
 from workflows import schedules
 from workflows.client import connect
 from workflows.connection import register_search_attributes
@@ -308,6 +310,8 @@ def sweep_once() -> int:
     close_stale_connections()
     try:
         started = start_pending_orders()
+        refunds = start_pending_refunds()  # refunds saved while Temporal was away, too
+        returns = start_pending_returns()  # and returns
     except Exception:
         logger.exception("sweeper: starting pending orders failed")
         return 0
@@ -315,4 +319,8 @@ def sweep_once() -> int:
         close_stale_connections()
     if started:
         logger.info("sweeper: started %s pending order(s)", started)
+    if refunds:
+        logger.info("sweeper: started %s pending refund(s)", refunds)
+    if returns:
+        logger.info("sweeper: started %s pending return(s)", returns)
     return started
