@@ -17,13 +17,15 @@ from collections import defaultdict
 
 from bench.common import engine, machine, setup_django, table, write_json
 
-# OrderWorkflow's forward steps up to the confirmation email (patch ``authorize-capture``).
+# OrderWorkflow's forward steps up to the confirmation email (patches ``authorize-capture``,
+# ``invoice-on-capture``).
 STEPS = (
     "validate_order",
     "reserve_inventory",
     "authorize_payment",
     "create_shipment",
     "capture_payment",
+    "issue_invoice",
     "send_confirmation_email",
 )
 

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from invoices.types import CreditLine
@@ -76,7 +76,6 @@ class Content:
     shipped_on: date | None = None
     voucher_code: str = ""
     discount_total: Decimal = ZERO
-    reason: str = ""  # why a credit note was issued
 
 
 def seller() -> Party:
@@ -167,7 +166,7 @@ def invoice_content(order: Order, payment: Payment) -> Content:
     shipment = getattr(order, "shipment", None)  # reverse one-to-one: None when missing
     return Content(
         order_number=order.number,
-        order_date=order.created_at.date(),
+        order_date=timezone.localdate(order.created_at),
         currency=order.currency,
         language=order.language or settings.LANGUAGE_CODE,
         seller=seller(),
@@ -177,15 +176,15 @@ def invoice_content(order: Order, payment: Payment) -> Content:
         net_total=order.net_total,
         tax_total=order.tax_total,
         total=order.total,
-        paid_on=payment.created_at.date(),
+        paid_on=timezone.localdate(payment.created_at),
         card=" ".join(p for p in (payment.card_brand, payment.card_last4) if p),
-        shipped_on=shipment.created_at.date() if shipment is not None else None,
+        shipped_on=timezone.localdate(shipment.created_at) if shipment is not None else None,
         voucher_code=order.voucher_code,
         discount_total=order.discount_total,
     )
 
 
-def credit_note_content(order: Order, lines: list[CreditLine], reason: str) -> Content:
+def credit_note_content(order: Order, lines: list[CreditLine]) -> Content:
     """The credit note for refunded ``lines`` (positive amounts: what is given back).
     ``InvalidOrder`` for no lines, negative amounts or a line whose net + tax isn't its
     gross."""
@@ -214,7 +213,7 @@ def credit_note_content(order: Order, lines: list[CreditLine], reason: str) -> C
         raise InvalidOrder(f"Order {order.number}: a credit note must credit something.")
     return Content(
         order_number=order.number,
-        order_date=order.created_at.date(),
+        order_date=timezone.localdate(order.created_at),
         currency=order.currency,
         language=order.language or settings.LANGUAGE_CODE,
         seller=seller(),
@@ -224,7 +223,6 @@ def credit_note_content(order: Order, lines: list[CreditLine], reason: str) -> C
         net_total=sum((line.net for line in printed), ZERO),
         tax_total=sum((line.tax for line in printed), ZERO),
         total=total,
-        reason=reason,
     )
 
 

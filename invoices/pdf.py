@@ -251,9 +251,7 @@ def _notes(content: Content, heading: Heading) -> list[str]:
             notes.append(
                 _("Paid on %(date)s. Thank you for your order.") % {"date": _day(content.paid_on)}
             )
-    if heading.kind == CREDIT_NOTE:
-        if content.reason:
-            notes.append(_("Reason: %(reason)s") % {"reason": content.reason})
+    if heading.kind == CREDIT_NOTE:  # the reason is staff's words: kept on the row, not printed
         notes.append(_("The amount credited is refunded to the card used for the order."))
     return notes
 

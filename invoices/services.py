@@ -59,7 +59,7 @@ def issue_credit_note(
             if existing.order_id != order.pk:
                 raise InvalidOrder(f"Credit note {reference} belongs to another order.")
             return existing.number
-        data = build.credit_note_content(order, lines, reason)  # checked before any number
+        data = build.credit_note_content(order, lines)  # checked before any number
         invoice = _invoice(order)
         credited = CreditNote.objects.filter(invoice=invoice).aggregate(t=Sum("total"))["t"]
         left = (invoice.total - (credited or 0)).quantize(Decimal("0.01"))

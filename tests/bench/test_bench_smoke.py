@@ -11,12 +11,14 @@ from temporalio import workflow
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench import common, history, loadgen, orders, orders_report, placing, querycount, steps
+from bench.bare_workflow import BARE_STEPS
 from bench.regular_workflow import RegularStepsOrderWorkflow
 from orders.forms import CheckoutForm
 from orders.models import Order
 from workflows.payment_stage import PaymentStage
 from workflows.scheduling import LOCAL_STEPS
 from workflows.types import WORKFLOW_NAME
+from workflows.worker import ORDER_WORKFLOW_MODULES, WORKFLOW_RUNNER, WORKFLOWS
 from workflows.workflow import OrderWorkflow
 
 
@@ -96,7 +98,7 @@ def test_summary_and_median_breakdown():
 def test_bench_modules_share_the_variant_labels():
     # given the variants the order benchmark knows / when the report labels them
     # then every variant has a label, and the step benchmark covers the workflow's steps up to
-    # the email (authorize before the shipment, capture after it)
+    # the email (authorize before the shipment, capture and the invoice after it)
     assert set(orders.VARIANTS) == set(orders_report.LABELS)
     assert steps.STEPS == (
         "validate_order",
@@ -104,6 +106,7 @@ def test_bench_modules_share_the_variant_labels():
         "authorize_payment",
         "create_shipment",
         "capture_payment",
+        "issue_invoice",
         "send_confirmation_email",
     )
     assert callable(placing.place_one)
@@ -124,3 +127,29 @@ def test_step_benchmark_runs_every_step_of_an_order():
         ("authorization", "succeeded"),
         ("capture", "succeeded"),
     ]
+
+
+def test_the_workers_sandbox_passes_order_workflow_modules_through_and_still_validates():
+    # given the worker's workflow runner (issue 20: OrderWorkflow's modules imported once) and
+    # the SDK's default one (the replay tests use it)
+    # when every workflow the worker serves is prepared by both, as a worker would
+    async def prepare() -> None:
+        for cls in WORKFLOWS:
+            defn = workflow._Definition.must_from_class(cls)
+            SandboxedWorkflowRunner().prepare_workflow(defn)
+            WORKFLOW_RUNNER.prepare_workflow(defn)
+
+    asyncio.run(prepare())
+    # then both accept them, and only OrderWorkflow's own modules are passed through
+    passthrough = WORKFLOW_RUNNER.restrictions.passthrough_modules
+    assert set(ORDER_WORKFLOW_MODULES) <= passthrough
+    assert OrderWorkflow.__module__ in passthrough
+    assert not {m for m in passthrough if m.startswith(("shop", "catalog", "cart", "django"))}
+
+
+def test_bare_baseline_has_as_many_activities_as_ours_has_remote_ones_up_to_the_email():
+    # given the steps up to the confirmation email that are not local activities
+    remote = [s for s in steps.STEPS if s not in LOCAL_STEPS]
+    # then the bare workflow runs one no-op activity for each
+    assert remote == ["authorize_payment", "capture_payment", "send_confirmation_email"]
+    assert len(remote) == BARE_STEPS

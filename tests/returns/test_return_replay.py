@@ -153,7 +153,8 @@ def test_record_return_damaged_by_staff(django_on_time_skipping, background_loop
 def test_record_return_expired(django_on_time_skipping, time_skipping_env, background_loop):
     # Given a return never sent back
     order = delivered_order(quantities=(1,))
-    request_return(order.number, {order.lines.get().pk: 1}, "Too small")
+    ret = request_return(order.number, {order.lines.get().pk: 1}, "Too small")
+    wait_for(lambda: ReturnRequest.objects.get(pk=ret.pk).status == "approved", timeout=30)
 
     # When its ship-by time passes
     async def scenario() -> str:

@@ -132,6 +132,8 @@ def test_a_return_not_sent_back_in_time_expires_with_an_email_and_no_refund(
 
     # When a return is asked for and nothing is ever sent (the server skips the 14 days)
     ret = request_return(order.number, {line.pk: 2}, "Wrong colour")
+    # (the workflow has sent the first email and only waits on its timer now)
+    wait_for(lambda: ReturnRequest.objects.get(pk=ret.pk).status == "approved", timeout=30)
 
     async def scenario() -> str:
         handle = django_on_time_skipping.client.get_workflow_handle(

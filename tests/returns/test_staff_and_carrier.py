@@ -171,3 +171,17 @@ def test_the_admin_marks_a_return_received_with_a_condition_per_line(
     }
     stock = [line.product.stock.quantity for line in order.lines.order_by("pk")]
     assert stock == [10, 11]
+
+
+def test_the_webhook_acknowledges_events_for_a_finished_return(client, settings):
+    # Given a refunded return (its workflow is over)
+    settings.CARRIER_WEBHOOK_SECRET = SECRET
+    ret = make_return(delivered_order(), status="refunded")
+
+    # When the carrier reports its label again / Then 202, ignored, nothing changed
+    response = _post_event(client, ret.tracking_number, "delivered", "late")
+    assert response.status_code == 202
+    assert response.json()["detail"] == (
+        f"Return {ret.number} is already refunded; event 'delivered' ignored."
+    )
+    assert _status(ret) == "refunded"
