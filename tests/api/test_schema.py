@@ -28,6 +28,9 @@ def test_schema_is_openapi_3_with_every_endpoint(api):
         "/api/orders/{number}/cancel/",
         "/api/orders/{number}/invoice/",
         "/api/orders/{number}/pay/",
+        "/api/orders/{number}/refunds/",
+        "/api/orders/{number}/returns/",
+        "/api/orders/{number}/returns/{return_number}/",
         "/api/products/",
         "/api/products/{slug}/",
     ]

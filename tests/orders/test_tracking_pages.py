@@ -198,7 +198,7 @@ def test_polled_fragment_and_page_queries_do_not_grow_with_the_order(
 ):
     # given the owner, and her order's page and fragment opened once
     client.force_login(shopper)
-    with django_assert_max_num_queries(7) as page_small:
+    with django_assert_max_num_queries(8) as page_small:
         client.get("/orders/S0000042/")
     with django_assert_max_num_queries(5) as fragment_small:
         client.get("/orders/S0000042/status/")
@@ -208,7 +208,7 @@ def test_polled_fragment_and_page_queries_do_not_grow_with_the_order(
         OrderLineFactory(order=shipped_order, sku=f"MORE-{i}")
     for i in range(20):
         OrderEventFactory(order=shipped_order, kind="note", message=f"Note {i}.")
-    with django_assert_max_num_queries(7) as page_large:
+    with django_assert_max_num_queries(8) as page_large:
         page = client.get("/orders/S0000042/")
     with django_assert_max_num_queries(5) as fragment_large:
         fragment = client.get("/orders/S0000042/status/")
