@@ -41,11 +41,15 @@ RUN = hypothesis.settings(
 
 def _stateful_schema():
     """The served schema, minus the token endpoint (a generated DELETE would revoke the
-    token the run calls with)."""
+    token the run calls with) and the after-delivery documents, refunds and returns (an order
+    that was never delivered has none: their links only dilute the walk; test_fuzz.py sends
+    them every kind of request)."""
     generated = SchemaGenerator().get_schema(request=None, public=True)
     document = json.loads(OpenApiJsonRenderer().render(generated))
-    loaded = schemathesis.openapi.from_dict(document, config=POSITIVE).exclude(
-        path="/api/auth/token/"
+    loaded = (
+        schemathesis.openapi.from_dict(document, config=POSITIVE)
+        .exclude(path="/api/auth/token/")
+        .exclude(path_regex=r"/(invoice|refunds|returns)/")
     )
     loaded.app = application
     return loaded
