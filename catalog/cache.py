@@ -17,6 +17,7 @@ never at a number an older page could have been stored with.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -31,12 +32,20 @@ CATALOG_VERSION_KEY = "catalog:version"
 CATEGORY_VERSION_KEY = "catalog:category-version"
 CATEGORY_COUNTS_KEY = "catalog:category-counts"
 
+logger = logging.getLogger(__name__)
+
 
 def _bump(key: str) -> None:
+    """Increment the counter. A cache that can't be reached must not fail the write that
+    changed the catalog (a stock reservation, an admin save): cached pages then expire within
+    ``PAGE_CACHE_SECONDS``, and the pages themselves bypass an unreachable cache."""
     try:
-        cache.incr(key)
-    except ValueError:  # missing: start above any version a page could carry
-        cache.add(key, time.time_ns(), timeout=None)
+        try:
+            cache.incr(key)
+        except ValueError:  # missing: start above any version a page could carry
+            cache.add(key, time.time_ns(), timeout=None)
+    except Exception:  # any backend's connection error (redis, memcached, ...)
+        logger.warning("catalog cache version %s not bumped: cache unavailable", key, exc_info=True)
 
 
 def _bump_now_and_on_commit(*keys: str) -> None:
@@ -84,12 +93,21 @@ def categories_with_counts() -> list[Category]:
     """``queries.categories_with_counts()``, cached on the category version for
     ``CATEGORY_COUNTS_CACHE_SECONDS`` (the bound for a change made without a model save,
     e.g. a bulk ``UPDATE`` in the shell)."""
-    current = version(CATEGORY_VERSION_KEY)
-    cached: Any = cache.get(CATEGORY_COUNTS_KEY)
+    try:
+        current = version(CATEGORY_VERSION_KEY)
+        cached: Any = cache.get(CATEGORY_COUNTS_KEY)
+    except Exception:  # an unreachable cache: count in the database, as without the cache
+        logger.warning("category counts not cached: cache unavailable", exc_info=True)
+        return list(queries.categories_with_counts())
     if cached is not None and cached[0] == current:
         return cached[1]
     categories = list(queries.categories_with_counts())
-    cache.set(
-        CATEGORY_COUNTS_KEY, (current, categories), timeout=settings.CATEGORY_COUNTS_CACHE_SECONDS
-    )
+    try:
+        cache.set(
+            CATEGORY_COUNTS_KEY,
+            (current, categories),
+            timeout=settings.CATEGORY_COUNTS_CACHE_SECONDS,
+        )
+    except Exception:  # the answer is right anyway; the next request counts again
+        logger.warning("category counts not cached: cache unavailable", exc_info=True)
     return categories

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -43,6 +44,8 @@ def _marker(name: str) -> str:
     digest = hmac.new(settings.SECRET_KEY.encode(), name.encode(), hashlib.sha256).hexdigest()
     return f"pagecache{name}{digest[:24]}"  # letters and digits only: survives autoescaping
 
+
+logger = logging.getLogger(__name__)
 
 CSRF_MARKER = _marker("csrf")
 CART_COUNT_MARKER = _marker("cart")
@@ -95,11 +98,15 @@ def anonymous_page_cache(
             if not cacheable(request):
                 return view(request, *args, **kwargs)
             key = page_key(request, view_name)
-            found = cache.get_many([version_key, key])
-            version = found.get(version_key)
-            if version is None:  # a new or emptied cache: never reuse a number
-                cache.add(version_key, time.time_ns(), timeout=None)
-                version = cache.get(version_key)
+            try:
+                found = cache.get_many([version_key, key])
+                version = found.get(version_key)
+                if version is None:  # a new or emptied cache: never reuse a number
+                    cache.add(version_key, time.time_ns(), timeout=None)
+                    version = cache.get(version_key)
+            except Exception:  # the cache is unreachable: render as without it, never a 500
+                logger.warning("page cache unavailable: %s rendered", view_name, exc_info=True)
+                return view(request, *args, **kwargs)
             entry = found.get(key)
             if entry is not None and entry[0] == version:
                 response = HttpResponse(fill(request, entry[1]))
@@ -110,12 +117,19 @@ def anonymous_page_cache(
                 response = view(request, *args, **kwargs)
             finally:
                 setattr(request, _FILLING, False)
-            if response.status_code != 200 or response.streaming or response.cookies:
-                return response  # the markers only appear in 200s rendered above
+            if response.streaming:
+                return response
             html = response.content.decode(response.charset)
-            cache.set(key, (version, html), timeout=settings.PAGE_CACHE_SECONDS)
+            if response.status_code == 200 and not response.cookies:  # only plain pages
+                try:
+                    cache.set(key, (version, html), timeout=settings.PAGE_CACHE_SECONDS)
+                    response["X-Page-Cache"] = "miss"
+                except Exception:  # not stored this time; the page is right anyway
+                    logger.warning(
+                        "page cache unavailable: %s not stored", view_name, exc_info=True
+                    )
+            # Whatever the answer, the markers rendered into it become this visitor's values.
             response.content = fill(request, html)
-            response["X-Page-Cache"] = "miss"
             return response
 
         return wrapped

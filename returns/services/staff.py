@@ -90,6 +90,8 @@ def mark_received(ret: ReturnRequest, conditions: dict[int, str], *, actor: str)
 
 
 def return_for_tracking(tracking_number: str) -> ReturnRequest | None:
+    if "\x00" in tracking_number:  # PostgreSQL can't compare it; no label has one
+        return None
     return (
         ReturnRequest.objects.select_related("order")
         .filter(tracking_number=tracking_number)

@@ -224,3 +224,42 @@ def test_queries_per_product_page_do_not_grow_with_the_related_items(
     with django_assert_num_queries(6):
         html, _state = get(signed_in, product.get_absolute_url())
     assert html.count('data-testid="product-card"') == related
+
+
+def test_an_unreachable_cache_costs_neither_the_page_nor_the_stock_write(
+    settings, django_capture_on_commit_callbacks
+):
+    # Given a cache server that can't be reached (nothing listens on port 1)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    product = ProductFactory(name="Colander")
+    order = OrderFactory()
+    OrderLineFactory(order=order, product=product, quantity=3)
+
+    # When the stock is reserved (the version bump fails after the commit) and a visitor loads
+    # the listing
+    with django_capture_on_commit_callbacks(execute=True):
+        stock.reserve(order)
+    html, state = get(Client())
+
+    # Then the reservation stands and the page is rendered without the cache
+    assert StockLevel.objects.get(product=product).quantity == 7
+    assert state == "" and "Colander" in html and "pagecache" not in html
+
+
+@pytest.mark.parametrize("path", ["/products/no-such-thing/", "/products/?category=no-such"])
+def test_a_not_found_page_is_neither_cached_nor_left_with_markers(path):
+    # Given an anonymous visitor / When they load a page that does not exist, twice
+    client = Client()
+    first, second = client.get(path), client.get(path)
+
+    # Then both are rendered 404s with the visitor's own values, never from the cache
+    for response in (first, second):
+        html = response.content.decode()
+        assert response.status_code == 404
+        assert "X-Page-Cache" not in response
+        assert "pagecache" not in html

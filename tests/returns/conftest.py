@@ -8,14 +8,30 @@ from contextlib import suppress
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from temporalio.testing import WorkflowEnvironment
 
 from orders.models import Order
 from refunds.models import Refund
 from returns.models import ReturnRequest
 from tests.factories import UserFactory
 from workflows.client import reset_client
+from workflows.devserver import find_binary
 from workflows.refund_types import refund_workflow_id
 from workflows.return_types import return_workflow_id
+
+
+@pytest.fixture(scope="module")
+def time_skipping_env(background_loop):
+    """A time-skipping server of this module's own: a return's 14-day wait skipped here
+    would otherwise stall the time skipping of the session's later workflow tests."""
+    env = background_loop.run(
+        WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=find_binary("temporal-test-server")
+        ),
+        timeout=120,
+    )
+    yield env
+    background_loop.run(env.shutdown(), timeout=60)
 
 
 @pytest.fixture
