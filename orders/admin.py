@@ -11,8 +11,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from invoices.admin import CreditNoteInline, InvoiceInline
 from orders.admin_filters import NeedsAttentionFilter
@@ -36,6 +36,7 @@ from orders.services.tracking import (
 from orders.status import OrderStatus
 from refunds.admin import refunds_panel
 from shop.money import format_money
+from taxes.display import order_rows
 from workflows import client
 
 
@@ -59,10 +60,26 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ("sku", "name", "unit_price_display", "quantity", "product")
+    fields = (
+        "sku",
+        "name",
+        "unit_price_display",
+        "quantity",
+        "tax_rate",
+        "paid_display",
+        "product",
+    )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [*super().get_readonly_fields(request, obj), "unit_price_display"]
+        return [*super().get_readonly_fields(request, obj), "unit_price_display", "paid_display"]
+
+    @admin.display(description="paid (net + VAT)")
+    def paid_display(self, line: OrderLine) -> str:
+        gross, net, tax = (
+            format_money(amount, line.order.currency)
+            for amount in (line.gross_amount, line.net_amount, line.tax_amount)
+        )
+        return f"{gross} ({net} + {tax})"
 
     @admin.display(description="unit price")
     def unit_price_display(self, line: OrderLine) -> str:
@@ -198,6 +215,7 @@ class OrderAdmin(admin.ModelAdmin):
                     "shipping_method",
                     "shipping_cost_display",
                     "total_display",
+                    "totals_rows_display",
                 )
             },
         ),
@@ -233,6 +251,7 @@ class OrderAdmin(admin.ModelAdmin):
             "subtotal_display",
             "shipping_cost_display",
             "total_display",
+            "totals_rows_display",
         ]
 
     # Orders are created by checkout and changed by their workflow, never by a form.
@@ -272,6 +291,19 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="shipping cost")
     def shipping_cost_display(self, order: Order) -> str:
         return format_money(order.shipping_cost, order.currency)
+
+    @admin.display(description="discount and VAT")
+    def totals_rows_display(self, order: Order) -> SafeString:
+        """The rows the customer's page shows under the lines (voucher, VAT per rate)."""
+        rows = [r for r in order_rows(order) if r.key not in ("shipping", "total")]
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{}: {}",
+                ((row.label, format_money(row.shown, order.currency)) for row in rows),
+            )
+            or "-"
+        )
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, order: Order) -> SafeString:

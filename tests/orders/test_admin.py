@@ -313,3 +313,38 @@ def test_view_only_staff_cannot_run_order_actions(client, action):
     order.refresh_from_db()
     assert order.status == "received"
     assert OrderEvent.objects.filter(order=order).count() == 0
+
+
+def test_detail_shows_the_voucher_and_vat_per_rate_and_each_line_net_plus_tax(staff_client):
+    # Given an order with a voucher and two VAT rates, as checkout stores it
+    order = OrderFactory(
+        number="S0000777",
+        voucher_code="SPRING10",
+        discount_total="2.00",
+        subtotal="20.00",
+        shipping_cost="4.90",
+        total="22.90",
+        tax_breakdown=[
+            {"rate": "19.00", "net": "11.68", "tax": "2.22"},
+            {"rate": "7.00", "net": "8.41", "tax": "0.59"},
+        ],
+    )
+    OrderLineFactory(
+        order=order,
+        sku="TEA-1",
+        unit_price="9.00",
+        quantity=1,
+        tax_rate="7.00",
+        net_amount="8.41",
+        tax_amount="0.59",
+        gross_amount="9.00",
+    )
+
+    # When staff open it
+    html = staff_client.get(f"{LIST_URL}{order.pk}/change/").content.decode()
+
+    # Then the discount and the VAT per rate are listed, and the line's net plus VAT
+    assert "Voucher SPRING10: -€2.00" in html
+    assert "incl. 19% VAT: €2.22" in html
+    assert "incl. 7% VAT: €0.59" in html
+    assert "€9.00 (€8.41 + €0.59)" in html
