@@ -35,6 +35,7 @@ from orders.services.tracking import (
 )
 from orders.status import OrderStatus
 from refunds.admin import refunds_panel
+from returns.admin import OrderReturnsInline
 from shop.money import format_money
 from taxes.display import order_rows
 from workflows import client
@@ -188,6 +189,7 @@ class OrderAdmin(admin.ModelAdmin):
         EmailNotificationInline,
         InvoiceInline,
         CreditNoteInline,
+        OrderReturnsInline,
         OrderEventInline,
     )
     fieldsets = (

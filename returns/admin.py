@@ -34,6 +34,24 @@ class ReturnLineInline(admin.TabularInline):
         return False
 
 
+class OrderReturnsInline(admin.TabularInline):
+    """An order's returns on its admin page; each links to the return's own page (its live
+    workflow panel and actions)."""
+
+    model = ReturnRequest
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("number", "status", "reason", "tracking_number", "ship_by", "refund_number")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def workflow_panel_html(ret: ReturnRequest) -> SafeString:
     """What Temporal says about the return's workflow right now."""
     order_number = ret.order.number

@@ -185,3 +185,18 @@ def test_the_webhook_acknowledges_events_for_a_finished_return(client, settings)
         f"Return {ret.number} is already refunded; event 'delivered' ignored."
     )
     assert _status(ret) == "refunded"
+
+
+def test_the_order_admin_lists_its_returns_with_a_link_to_each(client):
+    # Given a delivered order with a return
+    order = delivered_order(quantities=(2,))
+    (line,) = order.lines.all()
+    ret = request_return(order.number, {line.pk: 1}, "Too small")
+    client.force_login(StaffFactory(email="ops@example.com"))
+
+    # When staff open the order in the admin
+    html = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+
+    # Then its return is listed with its status and a link to the return's page
+    assert ret.number in html and "Too small" in html
+    assert f"/admin/returns/returnrequest/{ret.pk}/change/" in html
