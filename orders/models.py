@@ -314,8 +314,9 @@ class Shipment(models.Model):
 
 
 class EmailNotification(models.Model):
-    """Each email an order sends, once per kind (and reference): the intent, committed before sending, with the
-    ``Message-ID`` every attempt uses; ``sent_at`` once the mail server took it."""
+    """Each email an order sends, once per kind (and reference): the intent, committed before
+    sending, with the ``Message-ID`` every attempt uses; ``sent_at`` once the mail server took
+    it."""
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "Order confirmation"
