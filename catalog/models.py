@@ -40,9 +40,7 @@ class Product(models.Model):
     )
     is_active = models.BooleanField("active", default=True)
     # Which VAT rate of the destination applies (taxes.TaxRate): food and books are reduced.
-    tax_class = models.CharField(
-        max_length=20, choices=TaxClass.choices, default=TaxClass.STANDARD
-    )
+    tax_class = models.CharField(max_length=20, choices=TaxClass.choices, default=TaxClass.STANDARD)
     # The cover picture (listing, cart, first on the product page); more pictures: ProductImage.
     image = models.ImageField(upload_to="products/", blank=True)
     image_alt = models.CharField("image alt text", max_length=200, blank=True)
