@@ -12,7 +12,7 @@ from django.conf import settings
 from catalog.models import Product
 from promotions.services import Discount, no_discount
 from taxes.calculation import LineInput, Quote, quote
-from taxes.rates import CountryRates, rates_for
+from taxes.rates import CountryRates, displayed_rates_for
 
 
 def default_country() -> str:
@@ -50,5 +50,6 @@ def quote_items(
 
 
 def country_rates(country: str | None) -> CountryRates:
-    """The destination's VAT rates (one query); the shop's default country when unknown."""
-    return rates_for(country or default_country())
+    """The destination's VAT rates as pages show them (cached; ``place_order`` reads the
+    table); the shop's default country when unknown."""
+    return displayed_rates_for(country or default_country())

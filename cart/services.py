@@ -270,11 +270,18 @@ def delete_stale_anonymous_carts(older_than: timedelta) -> int:
     return deleted
 
 
+# Both keep every session as a database row (``cached_db`` writes through to it).
+DATABASE_SESSION_ENGINES = frozenset(
+    {"django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"}
+)
+
+
 def delete_orphaned_anonymous_carts(older_than: timedelta = ORPHAN_GRACE) -> int:
     """Delete anonymous carts whose session is gone (expired and cleared, or a client that
     never came back: cookieless API calls), once older than ``older_than``. Only with database
-    sessions (elsewhere a session's absence can't be seen). Returns the number deleted."""
-    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+    sessions, cached or not (elsewhere a session's absence can't be seen). Returns the number
+    deleted."""
+    if settings.SESSION_ENGINE not in DATABASE_SESSION_ENGINES:
         return 0
     Session.objects.filter(expire_date__lt=timezone.now()).delete()
     orphans = Cart.objects.filter(

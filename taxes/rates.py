@@ -1,13 +1,21 @@
-"""Which VAT rate applies: the destination country's rate for a tax class (one query)."""
+"""Which VAT rate applies: the destination country's rate for a tax class (one query).
+
+``place_order`` reads the table (``rates_for``); the pages that only show VAT (cart, checkout
+review) read it through the shared cache (``displayed_rates_for``), dropped whenever a rate is
+saved or deleted (``taxes.signals``) and kept at most ``DISPLAY_SECONDS`` otherwise."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
+
 from taxes.models import TaxClass, TaxRate
 
 ZERO_RATE = Decimal("0.00")
+DISPLAY_SECONDS = 300
+CACHE_KEY = "taxes:rates:{country}"
 
 
 @dataclass(frozen=True)
@@ -31,3 +39,18 @@ def rates_for(country: str) -> CountryRates:
     country = (country or "").upper()
     rows = TaxRate.objects.filter(country=country).values_list("tax_class", "rate")
     return CountryRates(country, {tax_class: Decimal(rate) for tax_class, rate in rows})
+
+
+def displayed_rates_for(country: str) -> CountryRates:
+    """``rates_for``, from the shared cache when there (the cart page shows VAT on every
+    request; the rates change a few times a decade)."""
+    key = CACHE_KEY.format(country=(country or "").upper())
+    rates = cache.get(key)
+    if rates is None:
+        rates = rates_for(country)
+        cache.set(key, rates, DISPLAY_SECONDS)
+    return rates
+
+
+def forget_displayed_rates(country: str) -> None:
+    cache.delete(CACHE_KEY.format(country=(country or "").upper()))
