@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString
 
 from invoices.models import CreditNote, Invoice
 from invoices.responses import pdf_response
+from shop.admin_inlines import ReadOnlyTabularInline
 from shop.money import format_money
 
 
@@ -99,26 +100,15 @@ class CreditNoteAdmin(ReadOnlyDocumentAdmin):
     list_select_related = ("order", "invoice")
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ReadOnlyTabularInline):
     """The order page's row(s) of documents, with a download link."""
 
-    extra = 0
-    can_delete = False
     show_change_link = True
     fields = ("number", "issued_at", total_display, download_link)
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).defer("pdf")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class InvoiceInline(DocumentInline):

@@ -36,27 +36,17 @@ from orders.services.tracking import (
 from orders.status import OrderStatus
 from refunds.admin import refunds_panel
 from returns.admin import OrderReturnsInline
+from shop.admin_inlines import ReadOnlyTabularInline
 from shop.money import format_money
 from taxes.display import order_rows
 from workflows import client
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class ReadOnlyInline(ReadOnlyTabularInline):
     show_change_link = False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in self.model._meta.fields if f.name != "id"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):

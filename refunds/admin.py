@@ -18,6 +18,7 @@ from refunds.forms import RefundForm
 from refunds.models import Refund, RefundLine
 from refunds.selectors import order_refunds, refunded_quantities
 from refunds.services import RefundRefused, request_refund
+from shop.admin_inlines import ReadOnlyTabularInline
 from shop.money import format_money
 from workflows import client
 
@@ -61,15 +62,10 @@ def refunds_panel(order: Order, *, live: bool = True) -> SafeString:
     )
 
 
-class RefundLineInline(admin.TabularInline):
+class RefundLineInline(ReadOnlyTabularInline):
     model = RefundLine
-    extra = 0
-    can_delete = False
     fields = ("order_line", "quantity", "net", "tax", "gross")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Refund)

@@ -20,7 +20,6 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.utils import timezone
 
 from orders import events
 from orders.errors import InvalidOrder
@@ -31,6 +30,7 @@ from refunds.execution import execute_refund, issue_refund_credit_note, send_ref
 from refunds.models import Refund, RefundLine
 from refunds.selectors import captured_payment, refunded_quantities, shipping_refunded
 from shop.locks import locked_order
+from shop.workflow_starts import record_started, start_in_turn
 from workflows.client import TemporalUnavailable, start_refund_workflow
 
 __all__ = [
@@ -256,11 +256,7 @@ def start_refund_workflow_for(refund: Refund) -> bool:
     except Exception:
         logger.exception("Could not start the workflow of refund %s", refund.number)
         return False
-    now = timezone.now()
-    Refund.objects.filter(pk=refund.pk, workflow_started_at__isnull=True).update(
-        workflow_started_at=now, updated_at=now
-    )
-    refund.workflow_started_at = refund.workflow_started_at or now
+    record_started(refund)
     return True
 
 
@@ -274,9 +270,4 @@ def start_pending_refunds(limit: int | None = None) -> int:
     )
     if limit is not None:
         pending = pending[:limit]
-    started = 0
-    for refund in list(pending):
-        if not start_refund_workflow_for(refund):
-            break
-        started += 1
-    return started
+    return start_in_turn(pending, start_refund_workflow_for)

@@ -17,39 +17,24 @@ from django.utils.safestring import SafeString
 from returns.errors import ReturnRefused
 from returns.models import ReturnCondition, ReturnLine, ReturnRequest
 from returns.services import staff
+from shop.admin_inlines import ReadOnlyTabularInline
 from workflows import client
 
 
-class ReturnLineInline(admin.TabularInline):
+class ReturnLineInline(ReadOnlyTabularInline):
     model = ReturnLine
-    extra = 0
-    can_delete = False
     fields = ("order_line", "quantity", "condition")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class OrderReturnsInline(admin.TabularInline):
+class OrderReturnsInline(ReadOnlyTabularInline):
     """An order's returns on its admin page; each links to the return's own page (its live
     workflow panel and actions)."""
 
     model = ReturnRequest
-    extra = 0
-    can_delete = False
     show_change_link = True
     fields = ("number", "status", "reason", "tracking_number", "ship_by", "refund_number")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def workflow_panel_html(ret: ReturnRequest) -> SafeString:

@@ -38,6 +38,7 @@ from orders.status import FINAL as FINAL_STATUSES
 from orders.status import OrderStatus
 from promotions.services import VoucherError, lock_voucher, take_usage
 from shop import locks, metrics
+from shop.workflow_starts import start_in_turn
 from taxes.rates import rates_for
 from workflows.client import TemporalUnavailable, start_order_workflow
 
@@ -380,12 +381,7 @@ def start_pending_orders(limit: int | None = None) -> int:
     )
     if limit is not None:
         pending = pending[:limit]
-    started = 0
-    for order in list(pending):
-        if not start_workflow_for(order):
-            break
-        started += 1
-    return started
+    return start_in_turn(pending, start_workflow_for)
 
 
 def scoped_checkout_token(request: HttpRequest, key: str, prefix: str) -> str:

@@ -27,6 +27,7 @@ from orders.status import OrderStatus
 from returns.errors import ReturnRefused
 from returns.models import FINAL_STATUSES, VOID_STATUSES, ReturnLine, ReturnRequest
 from shop.locks import locked_order
+from shop.workflow_starts import record_started, start_in_turn
 from workflows.client import TemporalUnavailable, start_return_workflow
 
 logger = logging.getLogger(__name__)
@@ -218,11 +219,7 @@ def start_return_workflow_for(ret: ReturnRequest, *, fail_fast: bool = False) ->
     except Exception:
         logger.exception("Could not start the workflow of return %s", ret.number)
         return False
-    now = timezone.now()
-    ReturnRequest.objects.filter(pk=ret.pk, workflow_started_at__isnull=True).update(
-        workflow_started_at=now, updated_at=now
-    )
-    ret.workflow_started_at = ret.workflow_started_at or now
+    record_started(ret)
     return True
 
 
@@ -237,9 +234,4 @@ def start_pending_returns(limit: int | None = None) -> int:
     )
     if limit is not None:
         pending = pending[:limit]
-    started = 0
-    for ret in pending:
-        if not start_return_workflow_for(ret):
-            break
-        started += 1
-    return started
+    return start_in_turn(pending, start_return_workflow_for)

@@ -140,14 +140,9 @@ def test_authorize_capture_history_holds_then_takes_the_money_and_mails_on_its_q
     assert len(emails) == 2 and emails[0] == emails[1]
 
 
-def test_invoice_history_issues_the_invoice_locally_between_capture_and_email():
-    # Given the happy path recorded with every patch, invoice-on-capture included
-    history = WorkflowHistory.from_json(
-        "invoice", (HISTORIES / "invoice_on_capture.json").read_text()
-    )
-
-    # When its local activities (markers) and scheduled activities are read
-    local = [
+def _local_activities(history: WorkflowHistory) -> list[str]:
+    """The local activities a history ran, in order (each leaves a marker)."""
+    return [
         json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
             "activity_type"
         ]
@@ -155,6 +150,16 @@ def test_invoice_history_issues_the_invoice_locally_between_capture_and_email():
         if e.HasField("marker_recorded_event_attributes")
         and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
     ]
+
+
+def test_invoice_history_issues_the_invoice_locally_between_capture_and_email():
+    # Given the happy path recorded with every patch, invoice-on-capture included
+    history = WorkflowHistory.from_json(
+        "invoice", (HISTORIES / "invoice_on_capture.json").read_text()
+    )
+
+    # When its local activities (markers) and scheduled activities are read
+    local = _local_activities(history)
     scheduled, markers = _scheduled_and_markers("invoice_on_capture.json")
 
     # Then the invoice was a local step after the shipment, with no extra activity task, and
@@ -178,14 +183,7 @@ def test_declined_history_gives_the_voucher_back_last():
     )
 
     # When its local activities are read
-    local = [
-        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
-            "activity_type"
-        ]
-        for e in history.events
-        if e.HasField("marker_recorded_event_attributes")
-        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
-    ]
+    local = _local_activities(history)
 
     # Then the voucher was given back after the stock, as the last undo step
     assert local == ["validate_order", "reserve_inventory", "release_voucher"]
