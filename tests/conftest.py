@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings as django_settings
+from django.core.cache import caches
 from temporalio.testing import WorkflowEnvironment
 
 from shop.background import wait_for_background
@@ -54,6 +55,17 @@ def _test_settings(settings, tmp_path):
     yield
     wait_for_background()  # emails sent after a test's answers land in that test's outbox
     reset_client()
+    _close_cache_connections()
+
+
+def _close_cache_connections() -> None:
+    """Django's Redis cache never closes its connection pool, and every test gets cache objects
+    of its own (the key prefix above): drop this test's connections now, or a whole run holds
+    one socket per test and runs out of file descriptors."""
+    for cache in caches.all(initialized_only=True):
+        client = cache.__dict__.get("_cache")  # RedisCache's client, once it was used
+        for pool in getattr(client, "_pools", {}).values():
+            pool.disconnect()
 
 
 @pytest.fixture(scope="session")
