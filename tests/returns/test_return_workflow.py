@@ -3,7 +3,6 @@ the real ``OrderWorkflow`` delivering (and capturing) first, the real ``RefundWo
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -123,26 +122,19 @@ def test_happy_path_in_transit_received_restocked_refunded_once_emailed(
 
 
 def test_a_return_not_sent_back_in_time_expires_with_an_email_and_no_refund(
-    django_on_time_skipping, time_skipping_env, background_loop, settings
+    django_on_time_skipping, settings
 ):
-    # Given a delivered order and a 14-day ship-by time
-    settings.RETURN_SHIP_BY_DAYS = 14
+    # Given a delivered order and a ship-by time of a second and a half (the workflow's timer
+    # is durable whatever its length; skipping 14 days of the test server's clock here made
+    # its long-held sleep call fail now and then)
+    settings.RETURN_SHIP_BY_DAYS = 1.5 / 86400
     order = delivered_order(quantities=(2,))
     (line,) = order.lines.all()
 
-    # When a return is asked for and nothing is ever sent (the server skips the 14 days)
+    # When a return is asked for and nothing is ever sent
     ret = request_return(order.number, {line.pk: 2}, "Wrong colour")
-    # (the workflow has sent the first email and only waits on its timer now)
-    wait_for(lambda: ReturnRequest.objects.get(pk=ret.pk).status == "approved", timeout=30)
-
-    async def scenario() -> str:
-        handle = django_on_time_skipping.client.get_workflow_handle(
-            return_workflow_id(order.number, 1)
-        )
-        await time_skipping_env.sleep(timedelta(days=14, minutes=1))
-        return await handle.result()
-
-    result = background_loop.run(scenario(), timeout=60)
+    wait_for(lambda: len(_return_emails(order)) == 2, timeout=30)  # the last step's email
+    result = ReturnRequest.objects.get(pk=ret.pk).status
 
     # Then it expired: two emails, no refund, stock untouched
     assert result == "expired"
